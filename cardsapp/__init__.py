@@ -1,0 +1,79 @@
+"""cardsapp: greeting-card campaigns for people in hardship."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from cardsapp.config import Config
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the web app: wiring only, everything comes from Config."""
+    from cardsapp import cli, errors, i18n, queue, security
+    from cardsapp.crypto import AddressBox
+    from cardsapp.extensions import csrf, db, limiter
+    from cardsapp.web import register_blueprints
+
+    config = config or Config.from_env()
+    config.instance_path.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=str(config.instance_path))
+    app.config.update(config.flask_settings())
+    app.extensions["cardsapp.config"] = config
+    app.extensions["cardsapp.addresses"] = AddressBox(config.address_keys)
+
+    redis_url = config.redis_url or _embedded_redis_url(config)
+    app.config["RATELIMIT_STORAGE_URI"] = _limits_storage_uri(redis_url)
+    # Writing keeps working when Redis is down: limits fail open, see README.
+    app.config["RATELIMIT_SWALLOW_ERRORS"] = True
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
+
+    db.init_app(app)
+    _tune_database(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    queue.init_app(app, redis_url)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    register_blueprints(app)
+    cli.init_app(app)
+    return app
+
+
+def _embedded_redis_url(config: Config) -> str:
+    """Start (or adopt) the project's own redis-server when no REDIS_URL is given."""
+    import atexit
+
+    from cardsapp.redis_server import EmbeddedRedis
+
+    server = EmbeddedRedis(config.instance_path / "redis").start()
+    atexit.register(server.stop)
+    return server.url
+
+
+def _limits_storage_uri(redis_url: str) -> str:
+    """Flask-Limiter spells unix sockets as redis+unix://."""
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url.removeprefix("unix://")
+    return redis_url
+
+
+def _tune_database(app: Flask) -> None:
+    """SQLite: WAL, foreign keys and a busy timeout on every connection."""
+    from sqlalchemy import event
+
+    from cardsapp.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name != "sqlite":
+            return
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=15000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()

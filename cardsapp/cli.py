@@ -1,0 +1,91 @@
+"""The `cardsapp` command: a Flask CLI group over the services."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from cardsapp.extensions import db
+from cardsapp.models import Role
+
+
+def _create_app() -> Flask:
+    from cardsapp import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """cardsapp: greeting-card campaigns for people in hardship."""
+
+
+def design_slugs() -> list[str]:
+    """The slugs of the designs shipped in card_designs/."""
+    folder = current_app.extensions["cardsapp.config"].designs_dir
+    return sorted(p.parent.name for p in folder.glob("*/design.toml"))
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or upgrade the database schema (safe to run again)."""
+    from cardsapp.schema import upgrade_schema
+
+    upgrade_schema(db.engine)
+    click.echo("Database schema is up to date.")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Fill an empty database with a demo campaign, recipients and staff."""
+    from cardsapp.services.demo import DemoRefused, fill_demo
+
+    box = current_app.extensions["cardsapp.addresses"]
+    try:
+        logins = fill_demo(db.session, box, design_slugs())
+    except DemoRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo("Demo campaign created. Staff logins (demo only):")
+    for login in logins:
+        click.echo(f"  {login.role.value:<10} {login.email:<26} {login.password}")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Repeat for several roles.",
+)
+@with_appcontext
+def create_user_command(email: str, roles: tuple[str, ...]) -> None:
+    """Create a staff account; the password is read from standard input."""
+    from cardsapp.services.users import AccountError, create_user
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = create_user(db.session, email, password, {Role(r) for r in roles})
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created account #{user.id} with roles: {', '.join(sorted(roles))}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app (and so on the `cardsapp` group)."""
+    from cardsapp.devstack import dev_command
+
+    for command in (init_db_command, demo_command, create_user_command, dev_command):
+        app.cli.add_command(command)

@@ -1,0 +1,161 @@
+"""Configuration: the only module that reads the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used (for example production with defaults)."""
+
+
+def env_int(name: str, default: int) -> int:
+    """Read an integer environment variable, failing loudly on garbage."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def env_list(name: str) -> list[str]:
+    """Read a comma-separated environment variable."""
+    return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
+
+
+def _instance_secret(instance: Path, filename: str, make: Callable[[], str]) -> str:
+    """A development secret kept in instance/, created on first use."""
+    path = instance / filename
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    value = make()
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    return value
+
+
+@dataclass
+class Config:
+    """Settings for one app; from_env() builds it from the environment."""
+
+    env: str = "development"
+    instance_path: Path = DEFAULT_INSTANCE
+    database_url: str = ""
+    redis_url: str | None = None
+    secret_key: str = ""
+    address_keys: list[str] = field(default_factory=list)
+    data_dir: Path = DEFAULT_INSTANCE / "batches"
+    retention_days: int = 60
+    designs_dir: Path = PROJECT_ROOT / "card_designs"
+    session_idle_minutes: int = 30
+    fresh_login_minutes: int = 10
+    max_content_length: int = 1024 * 1024
+    testing: bool = False
+    # Flask-Limiter strings, per client, kept only in Redis with a short expiry.
+    rate_limit_write: str = "20 per hour;5 per minute"
+    rate_limit_preview: str = "120 per minute"
+    rate_limit_login: str = "10 per minute"
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls) -> Config:
+        """Read CARDS_ENV, DATABASE_URL, REDIS_URL, SECRET_KEY and friends."""
+        env = os.environ.get("CARDS_ENV", "development")
+        instance = Path(os.environ.get("CARDS_INSTANCE_PATH", DEFAULT_INSTANCE))
+        secret = os.environ.get("SECRET_KEY", "")
+        keys = env_list("CARDS_ADDRESS_KEYS")
+        if env == "production":
+            missing = [
+                name
+                for name, value in (("SECRET_KEY", secret), ("CARDS_ADDRESS_KEYS", keys))
+                if not value
+            ]
+            if missing:
+                raise ConfigError(
+                    "Refusing to start in production without "
+                    + " and ".join(missing)
+                    + ": set them in the environment (see docs/operations.md)."
+                )
+            if len(secret) < 32:
+                raise ConfigError("SECRET_KEY must be at least 32 characters in production.")
+        else:
+            secret = secret or _instance_secret(
+                instance, "dev-secret-key", lambda: secrets.token_urlsafe(48)
+            )
+            keys = keys or [
+                _instance_secret(
+                    instance, "dev-address-key", lambda: Fernet.generate_key().decode()
+                )
+            ]
+        return cls(
+            env=env,
+            instance_path=instance,
+            database_url=os.environ.get("DATABASE_URL")
+            or f"sqlite:///{instance / 'cardsapp.sqlite3'}",
+            redis_url=os.environ.get("REDIS_URL") or None,
+            secret_key=secret,
+            address_keys=keys,
+            data_dir=Path(os.environ.get("CARDS_DATA_DIR") or instance / "batches"),
+            retention_days=env_int("CARDS_RETENTION_DAYS", 60),
+            designs_dir=Path(os.environ.get("CARDS_DESIGNS_DIR") or PROJECT_ROOT / "card_designs"),
+        )
+
+    def flask_settings(self) -> dict[str, object]:
+        """The subset Flask and its extensions read from app.config."""
+        return {
+            "SECRET_KEY": self.secret_key,
+            "TESTING": self.testing,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(self.database_url),
+            "MAX_CONTENT_LENGTH": self.max_content_length,
+            "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+            "MAX_FORM_PARTS": 100,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.production,
+            "SESSION_COOKIE_NAME": "cardsapp_session",
+            "REMEMBER_COOKIE_DURATION": 0,
+            "WTF_CSRF_TIME_LIMIT": 4 * 3600,
+            "BABEL_DEFAULT_LOCALE": "en",
+            "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_HEADERS_ENABLED": False,
+            **self.extra,
+        }
+
+
+def engine_options(url: str) -> dict[str, object]:
+    """Engine settings per backend: pool sizes for PostgreSQL, timeouts for SQLite."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_size": 5, "max_overflow": 5, "pool_pre_ping": True, "pool_timeout": 5}
+
+
+def config_for_tests(database_url: str, redis_url: str | None, tmp_path: Path) -> Config:
+    """Settings for the test suite: real services, fast hashing, no CSRF bypass."""
+    return Config(
+        env="testing",
+        instance_path=tmp_path,
+        database_url=database_url,
+        redis_url=redis_url,
+        secret_key="test-secret-" + "x" * 32,
+        address_keys=[Fernet.generate_key().decode()],
+        data_dir=tmp_path / "batches",
+        testing=True,
+    )

@@ -1,0 +1,32 @@
+"""Flask extensions, created unbound and wired in create_app()."""
+
+from __future__ import annotations
+
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_login import LoginManager
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+db = SQLAlchemy(model_class=Base)
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+
+
+def client_key() -> str:
+    """Rate-limit key: the client address, kept only inside Redis with an expiry."""
+    from flask import request
+
+    # Behind a proxy the deployment sets ProxyFix; Tor clients all share one
+    # address, which is why the limits are generous per minute.
+    return request.remote_addr or "unknown"
+
+
+limiter = Limiter(key_func=client_key, strategy="moving-window")

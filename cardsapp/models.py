@@ -1,0 +1,274 @@
+"""Typed tables. Business rules live in domain/ and services/, not here."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from cardsapp.extensions import Base
+
+# Crockford-style alphabet without look-alikes (0/O, 1/I/L): codes are read off
+# paper by tired volunteers.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def random_code(length: int = 8) -> str:
+    """A random, non-sequential public code."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, the only clock the models use."""
+    return datetime.now(UTC)
+
+
+class AwareDateTime(TypeDecorator[datetime]):
+    """Store UTC, always return timezone-aware datetimes on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to an aware column")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class CardStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    BATCHED = "batched"
+    PRINTED = "printed"
+    MAILED = "mailed"
+
+
+class BatchStatus(enum.StrEnum):
+    BUILDING = "building"
+    READY = "ready"
+    PRINTED = "printed"
+    MAILED = "mailed"
+    FAILED = "failed"
+
+
+class BatchLayout(enum.StrEnum):
+    HOME_A4 = "home_a4"
+    HOME_LETTER = "home_letter"
+    PRINT_SHOP = "print_shop"
+
+
+class Role(enum.StrEnum):
+    MODERATOR = "moderator"
+    PRINTER = "printer"
+    ADDRESSER = "addresser"
+    ADMIN = "admin"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as plain strings (no native PG enum) so adding a state is a code change.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    # {"en": ..., "be": ..., "ru": ...}
+    title: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    story: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    guidance: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    opens_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    closes_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    post_by: Mapped[date | None] = mapped_column(Date)
+    max_message_length: Mapped[int] = mapped_column(Integer, default=600)
+    watch_words: Mapped[list[str]] = mapped_column(JSON, default=list)
+    designs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    cap_per_batch: Mapped[int] = mapped_column(Integer, default=10)
+    cap_per_campaign: Mapped[int] = mapped_column(Integer, default=50)
+    # Counters kept as counters: reading them costs the same at any size.
+    participants_count: Mapped[int] = mapped_column(Integer, default=0)
+    cards_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+class Recipient(Base):
+    __tablename__ = "recipients"
+    __table_args__ = (Index("ix_recipients_fair", "campaign_id", "paused", "cards_assigned"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=lambda: random_code(10))
+    # What donors see, e.g. "Mother of a prisoner in Minsk region"; never the name.
+    public_label: Mapped[str] = mapped_column(String(200))
+    # Fernet token of the JSON name and address; see cardsapp/crypto.py.
+    address_token: Mapped[bytes] = mapped_column(LargeBinary)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    cap_per_batch: Mapped[int | None] = mapped_column(Integer)
+    cap_per_campaign: Mapped[int | None] = mapped_column(Integer)
+    cards_assigned: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship()
+
+
+class Participant(Base):
+    """A donor's browser, counted once: only a keyed hash of a random cookie."""
+
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("campaign_id", "token_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    token_hash: Mapped[str] = mapped_column(String(64))
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Comma-separated Role values; one account may hold several.
+    roles_text: Mapped[str] = mapped_column(String(100), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Rotated at logout and password change, so old session cookies die.
+    session_token: Mapped[str] = mapped_column(
+        String(43), default=lambda: secrets.token_urlsafe(32)
+    )
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    label_offset_x_mm: Mapped[float] = mapped_column(default=0.0)
+    label_offset_y_mm: Mapped[float] = mapped_column(default=0.0)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(Role(r) for r in self.roles_text.split(",") if r)
+
+    @roles.setter
+    def roles(self, value: set[Role] | frozenset[Role]) -> None:
+        self.roles_text = ",".join(sorted(Role(r).value for r in value))
+
+    def has_role(self, *wanted: Role) -> bool:
+        """True when the account holds any of the wanted roles (admins hold all)."""
+        held = self.roles
+        return Role.ADMIN in held or any(r in held for r in wanted)
+
+
+class Batch(Base):
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True, default=random_code)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    status: Mapped[BatchStatus] = mapped_column(
+        _enum(BatchStatus, "batch_status"), default=BatchStatus.BUILDING, index=True
+    )
+    layout: Mapped[BatchLayout] = mapped_column(
+        _enum(BatchLayout, "batch_layout"), default=BatchLayout.HOME_A4
+    )
+    card_count: Mapped[int] = mapped_column(Integer, default=0)
+    envelope_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    job_id: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    ready_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    printed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    mailed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    purged_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+
+
+class Envelope(Base):
+    """One recipient's envelope in one batch; its code ties cards to a label."""
+
+    __tablename__ = "envelopes"
+    __table_args__ = (UniqueConstraint("batch_id", "recipient_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("recipients.id"))
+    code: Mapped[str] = mapped_column(String(16), unique=True, default=lambda: random_code(6))
+    position: Mapped[int] = mapped_column(Integer)
+    card_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Card(Base):
+    __tablename__ = "cards"
+    __table_args__ = (
+        # The moderation queue and batching walk these in id order.
+        Index("ix_cards_queue", "campaign_id", "status", "id"),
+        # A card sits at one place in one envelope, ever.
+        UniqueConstraint("envelope_id", "position_in_envelope"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True, default=random_code)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    design_slug: Mapped[str] = mapped_column(String(64))
+    # Purged (set to None) after retention; only the counts remain.
+    message: Mapped[str | None] = mapped_column(Text)
+    signature: Mapped[str | None] = mapped_column(String(100))
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("recipients.id"), index=True)
+    recipient_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[CardStatus] = mapped_column(
+        _enum(CardStatus, "card_status"), default=CardStatus.SUBMITTED
+    )
+    flags: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    language: Mapped[str | None] = mapped_column(String(8))
+    rejection_reason: Mapped[str | None] = mapped_column(String(300))
+    submitted_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
+    envelope_id: Mapped[int | None] = mapped_column(ForeignKey("envelopes.id"))
+    position_in_envelope: Mapped[int | None] = mapped_column(Integer)
+
+    recipient: Mapped[Recipient | None] = relationship()
+
+
+class AuditEvent(Base):
+    """Who did what, when. Never a message text, address or e-mail."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_action_id", "action", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(50))
+    target: Mapped[str | None] = mapped_column(String(100))
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)

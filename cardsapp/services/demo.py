@@ -1,0 +1,145 @@
+"""Demo data for a laptop: a campaign, synthetic recipients, staff and a few cards."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cardsapp.crypto import AddressBox, PostalAddress
+from cardsapp.models import Campaign, Card, CardStatus, Participant, Role, utcnow
+from cardsapp.services.counter import recount
+from cardsapp.services.recipients import add_recipient
+from cardsapp.services.users import create_user
+
+
+class DemoRefused(RuntimeError):
+    """The database already holds data; the demo never mixes into it."""
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    role: Role
+    password: str
+
+
+TITLE = {
+    "en": "Cards for mothers",
+    "be": "Паштоўкі для мам",
+    "ru": "Открытки для мам",
+}
+STORY = {
+    "en": (
+        "Their children are far from home. A card in the post tells a mother that she is "
+        "not alone and that people remember.\n\nWrite a few warm words: we print your card "
+        "and post it in time for Mother's Day."
+    ),
+    "be": (
+        "Іх дзеці далёка ад дому. Паштоўка ў паштовай скрыні скажа маці, што яна не адна "
+        "і што людзі памятаюць.\n\nНапішыце некалькі цёплых слоў: мы надрукуем вашу "
+        "паштоўку і адправім яе да Дня маці."
+    ),
+    "ru": (
+        "Их дети далеко от дома. Открытка в почтовом ящике скажет маме, что она не одна "
+        "и что люди помнят.\n\nНапишите несколько тёплых слов: мы напечатаем вашу открытку "
+        "и отправим её ко Дню матери."
+    ),
+}
+GUIDANCE = {
+    "en": (
+        "Write warmly and simply: wishes for health, spring, strength. Avoid politics, "
+        "names of organisations, slogans and symbols: a card with them may never be delivered."
+    ),
+    "be": (
+        "Пішыце цёпла і проста: пажаданні здароўя, вясны, сілы. Пазбягайце палітыкі, назваў "
+        "арганізацый, лозунгаў і сімвалаў: такую паштоўку могуць не перадаць."
+    ),
+    "ru": (
+        "Пишите тепло и просто: пожелания здоровья, весны, сил. Избегайте политики, названий "
+        "организаций, лозунгов и символов: такую открытку могут не передать."
+    ),
+}
+WATCH_WORDS = ["свабода", "свобода", "freedom", "рэжым", "режим", "regime", "протест", "protest"]
+MESSAGES = [
+    ("be", "Дарагая мама! Шчыра віншую з Днём маці. Няхай вясна прынясе цяпло і надзею.", "Алеся"),
+    ("ru", "Дорогая мама! Поздравляю вас с Днём матери. Пусть весна принесёт тепло и силы.", "Ира"),
+    ("en", "Dear mum, thinking of you on Mother's Day. You are not alone; many of us care.", "Sam"),
+    ("be", "Добры дзень! Жадаю вам здароўя, спакою і сонечных дзён. Мы памятаем пра вас.", ""),
+    ("ru", "Здравствуйте! Желаю вам здоровья, терпения и добрых новостей. Обнимаю.", "Оля"),
+]
+
+
+def _demo_recipient(n: int) -> tuple[str, PostalAddress]:
+    """Clearly fake people and places, numbered."""
+    if n % 2:
+        return (
+            f"Мама з Прыкладнага раёна №{n}",
+            PostalAddress(
+                name=f"Прыкладная Адрасатка {n}",
+                address_line1=f"вул. Узорная, {n}",
+                address_line2="",
+                city="Прыкладск",
+                postcode=f"{200000 + n}",
+                country="Узорная краіна",
+            ),
+        )
+    return (
+        f"A mother in Example district no. {n}",
+        PostalAddress(
+            name=f"Demo Recipient {n:02d}",
+            address_line1=f"{n} Example Street",
+            address_line2=f"Flat {n * 3}",
+            city="Sampleton",
+            postcode=f"SX{n:02d} 0AA",
+            country="Testland",
+        ),
+    )
+
+
+def fill_demo(session: Session, box: AddressBox, design_slugs: list[str]) -> list[DemoLogin]:
+    """Fill an empty database; return the staff logins. The caller commits."""
+    if session.scalar(select(func.count(Campaign.id))):
+        raise DemoRefused("the database already holds a campaign; demo only fills an empty one")
+    now = utcnow()
+    campaign = Campaign(
+        slug="mothers-day",
+        title=TITLE,
+        story=STORY,
+        guidance=GUIDANCE,
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=30),
+        post_by=(now + timedelta(days=35)).date(),
+        max_message_length=600,
+        watch_words=WATCH_WORDS,
+        designs=design_slugs,
+    )
+    session.add(campaign)
+    session.flush()
+    for n in range(1, 13):
+        label, address = _demo_recipient(n)
+        add_recipient(session, box, campaign, label, address)
+    logins = []
+    for role in Role:
+        password = secrets.token_urlsafe(12)
+        create_user(session, f"{role.value}@example.org", password, {role})
+        logins.append(DemoLogin(f"{role.value}@example.org", role, password))
+    for i, (language, message, signature) in enumerate(MESSAGES):
+        session.add(
+            Card(
+                campaign_id=campaign.id,
+                design_slug=design_slugs[i % len(design_slugs)] if design_slugs else "plain",
+                message=message,
+                signature=signature or None,
+                language=language,
+                status=CardStatus.SUBMITTED,
+            )
+        )
+        # Demo donors: random tokens, as a real browser's would be, kept only as hashes.
+        session.add(Participant(campaign_id=campaign.id, token_hash=secrets.token_hex(32)))
+    session.flush()
+    recount(session, campaign.id)
+    return logins

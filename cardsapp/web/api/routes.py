@@ -1,0 +1,53 @@
+"""GET /healthz and GET /api/counter."""
+
+from __future__ import annotations
+
+import redis
+from flask import Response, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from cardsapp.extensions import csrf, db
+from cardsapp.queue import job_queues
+from cardsapp.services.campaigns import current_campaign
+from cardsapp.services.counter import read_counter
+from cardsapp.web.api import bp
+
+csrf.exempt(bp)
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    """Whether the database and Redis answer; 200 when both do, else 503."""
+    checks = {"database": "ok", "redis": "ok"}
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        checks["database"] = "down"
+    try:
+        job_queues().connection.ping()
+    except redis.RedisError:
+        checks["redis"] = "down"
+    healthy = all(v == "ok" for v in checks.values())
+    response = jsonify(status="ok" if healthy else "degraded", **checks)
+    response.headers["Cache-Control"] = "no-store"
+    return response, 200 if healthy else 503
+
+
+@bp.get("/api/counter")
+def counter() -> Response:
+    """Aggregate counts for embedding: participants and cards."""
+    campaign = current_campaign(db.session)
+    if campaign is None:
+        response = jsonify(participants=0, cards=0, updated=None)
+    else:
+        reading = read_counter(db.session, campaign.id)
+        response = jsonify(
+            participants=reading.participants,
+            cards=reading.cards,
+            updated=reading.updated.isoformat(timespec="seconds"),
+        )
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=15"
+    return response

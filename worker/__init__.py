@@ -1,0 +1,1 @@
+"""The RQ worker: same codebase as the web, started with another command."""
