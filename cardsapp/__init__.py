@@ -12,7 +12,7 @@ def create_app(config: Config | None = None) -> Flask:
     from cardsapp import cli, errors, i18n, queue, security
     from cardsapp.crypto import AddressBox
     from cardsapp.extensions import csrf, db, limiter
-    from cardsapp.web import register_blueprints
+    from cardsapp.web import access, register_blueprints
 
     config = config or Config.from_env()
     config.instance_path.mkdir(parents=True, exist_ok=True)
@@ -33,6 +33,7 @@ def create_app(config: Config | None = None) -> Flask:
     limiter.init_app(app)
     queue.init_app(app, redis_url)
     i18n.init_app(app)
+    access.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     register_blueprints(app)
