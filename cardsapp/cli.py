@@ -83,9 +83,40 @@ def create_user_command(email: str, roles: tuple[str, ...]) -> None:
     click.echo(f"Created account #{user.id} with roles: {', '.join(sorted(roles))}")
 
 
+@click.command("rotate-keys")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--after-id", default=0, type=int, help="Resume after this recipient id.")
+@with_appcontext
+def rotate_keys_command(batch_size: int, after_id: int) -> None:
+    """Re-encrypt every address under the first key of CARDS_ADDRESS_KEYS.
+
+    Each batch is committed on its own, so an interrupted run is resumed with
+    --after-id (the last id it printed) or simply run again: rotating an
+    address already under the current key is harmless.
+    """
+    from cardsapp.services.keys import rotate_address_batch
+
+    box = current_app.extensions["cardsapp.addresses"]
+    total, last_id = 0, after_id
+    while True:
+        step = rotate_address_batch(db.session, box, last_id, batch_size)
+        db.session.commit()
+        if not step.rotated:
+            break
+        total, last_id = total + step.rotated, step.last_id
+        click.echo(f"  re-encrypted {total} addresses (last id {last_id})")
+    click.echo(f"Rotated {total} addresses to the current key. Older keys may now be removed.")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the app (and so on the `cardsapp` group)."""
     from cardsapp.devstack import dev_command
 
-    for command in (init_db_command, demo_command, create_user_command, dev_command):
+    for command in (
+        init_db_command,
+        demo_command,
+        create_user_command,
+        dev_command,
+        rotate_keys_command,
+    ):
         app.cli.add_command(command)

@@ -9,6 +9,7 @@ from rq import Worker
 from rq.serializers import JSONSerializer
 
 from cardsapp import create_app
+from cardsapp.logs import configure_logging
 from cardsapp.queue import QUEUE_NAMES, job_queues
 from worker import jobs
 
@@ -19,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", action="store_true", help="quit when the queues are empty")
     parser.add_argument("--queues", nargs="*", default=list(QUEUE_NAMES))
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging(logging.INFO)
 
     app = create_app()
     jobs.use_app(app)

@@ -1,0 +1,54 @@
+import io
+import json
+import logging
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cardsapp.logs import MASK, JsonFormatter, PersonalDataFilter, redact
+
+
+def _log_line(**kwargs) -> dict:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(PersonalDataFilter())
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("test.logs")
+    logger.handlers = [handler]
+    logger.propagate = False
+    logger.warning(kwargs.pop("msg"), *kwargs.pop("args", ()), **kwargs)
+    return json.loads(stream.getvalue())
+
+
+def test_emails_and_ip_addresses_in_log_texts_are_masked():
+    line = _log_line(msg="login for %s from %s", args=("canary@example.org", "203.0.113.9"))
+    assert "canary@example.org" not in json.dumps(line)
+    assert "203.0.113.9" not in json.dumps(line)
+    assert line["msg"] == f"login for {MASK} from {MASK}"
+
+
+def test_personal_fields_passed_as_extras_are_refused():
+    line = _log_line(
+        msg="card stored", extra={"card_id": 7, "message_text": "canary text", "address": "x"}
+    )
+    assert line["card_id"] == 7
+    assert line["message_text"] == MASK and line["address"] == MASK
+
+
+def test_exception_texts_are_withheld_but_their_type_is_kept():
+    try:
+        raise ValueError("INSERT ... canary-message-text")
+    except ValueError:
+        line = _log_line(msg="failed", exc_info=True)
+    assert "canary" not in json.dumps(line)
+    assert line["error"].startswith("ValueError")
+
+
+@given(st.emails())
+def test_any_email_address_is_masked(email):
+    assert email not in redact(f"user {email} logged in")
+
+
+@given(st.ip_addresses(v=4).map(str))
+def test_any_ipv4_address_is_masked(ip):
+    assert ip not in redact(f"GET / from {ip}")
