@@ -10,9 +10,9 @@ from cardsapp.config import Config
 def create_app(config: Config | None = None) -> Flask:
     """Build the web app: wiring only, everything comes from Config."""
     from cardsapp import cli, errors, i18n, queue, security
-    from cardsapp.logs import configure_logging
     from cardsapp.crypto import AddressBox
     from cardsapp.extensions import csrf, db, limiter
+    from cardsapp.logs import configure_logging
     from cardsapp.web import access, register_blueprints
 
     configure_logging()
