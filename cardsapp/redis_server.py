@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import shutil
 import subprocess
@@ -87,6 +88,14 @@ class EmbeddedRedis:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self.process = None
+
+    def stop_adopted(self) -> None:
+        """Ask a server on our socket to shut down, even one another process started."""
+        if self._answers():
+            # The server closes the connection as it exits.
+            with contextlib.suppress(redis.ConnectionError):
+                redis.Redis(unix_socket_path=str(self.socket)).shutdown(nosave=True)
+        self.stop()
 
     def _answers(self) -> bool:
         if not self.socket.exists():
