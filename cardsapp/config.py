@@ -114,6 +114,9 @@ class Config:
             data_dir=Path(os.environ.get("CARDS_DATA_DIR") or instance / "batches"),
             retention_days=env_int("CARDS_RETENTION_DAYS", 60),
             designs_dir=Path(os.environ.get("CARDS_DESIGNS_DIR") or PROJECT_ROOT / "card_designs"),
+            rate_limit_write=os.environ.get("CARDS_RATE_LIMIT_WRITE") or cls.rate_limit_write,
+            rate_limit_preview=os.environ.get("CARDS_RATE_LIMIT_PREVIEW") or cls.rate_limit_preview,
+            rate_limit_login=os.environ.get("CARDS_RATE_LIMIT_LOGIN") or cls.rate_limit_login,
         )
 
     def flask_settings(self) -> dict[str, object]:
