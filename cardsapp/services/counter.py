@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cardsapp.models import Campaign, Card, CardStatus, Participant, utcnow
@@ -33,6 +36,43 @@ def count_card(session: Session, campaign_id: int) -> None:
         .where(Campaign.id == campaign_id)
         .values(cards_count=Campaign.cards_count + 1)
     )
+
+
+def uncount_card(session: Session, campaign_id: int) -> None:
+    """Take a rejected card off the public count, atomically and never below zero."""
+    session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.cards_count > 0)
+        .values(cards_count=Campaign.cards_count - 1)
+    )
+
+
+def participant_hash(secret_key: str, browser_token: str) -> str:
+    """The keyed hash under which a browser's random token is kept (never the token itself)."""
+    return hmac.new(
+        secret_key.encode(), b"participant:" + browser_token.encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def count_participant(session: Session, campaign_id: int, token_hash: str) -> bool:
+    """Count a browser once per campaign; True when it was new. Safe under concurrent submits."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # ON CONFLICT DO NOTHING: two cards sent at once from one browser still count it once,
+    # without a failed INSERT spoiling the caller's transaction.
+    result = session.execute(
+        insert(Participant)
+        .values(campaign_id=campaign_id, token_hash=token_hash)
+        .on_conflict_do_nothing(index_elements=["campaign_id", "token_hash"])
+    )
+    added = bool(result.rowcount)
+    if added:
+        session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id)
+            .values(participants_count=Campaign.participants_count + 1)
+        )
+    return added
 
 
 def recount(session: Session, campaign_id: int) -> CounterReading:

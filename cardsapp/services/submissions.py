@@ -1,0 +1,194 @@
+"""A donor's card: check a draft (the same checks for preview and submit) and store it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cardsapp.domain.layout import guess_language
+from cardsapp.domain.text import (
+    MessageError,
+    MessageRules,
+    flag_message,
+    validate_message,
+    validate_signature,
+)
+from cardsapp.models import Campaign, Card, CardStatus, Recipient
+from cardsapp.render.card import layout_card
+from cardsapp.render.designs import Design
+from cardsapp.services.campaigns import CampaignPhase, campaign_phase
+from cardsapp.services.counter import count_card, count_participant, participant_hash
+
+ANY_RECIPIENT = "any"
+FIELDS = ("design", "message", "signature", "recipient")
+
+
+class InvalidChoice(MessageError):
+    """A design or recipient that is not on offer (a stale page or a forged form)."""
+
+    code = "invalid_choice"
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+
+
+class WritingClosed(Exception):
+    """The campaign is not open for writing (not yet, or no longer)."""
+
+    def __init__(self, phase: CampaignPhase) -> None:
+        self.phase = phase
+        super().__init__(phase.value)
+
+
+class DraftRefused(Exception):
+    """One refusal per field, so that the donor sees every problem at once."""
+
+    def __init__(self, errors: Mapping[str, MessageError]) -> None:
+        self.errors = dict(errors)
+        super().__init__(", ".join(f"{f}:{e.code}" for f, e in self.errors.items()))
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the donor typed and chose, as sent by the form."""
+
+    design: str
+    message: str
+    signature: str = ""
+    recipient: str = ANY_RECIPIENT
+
+
+@dataclass(frozen=True)
+class CheckedDraft:
+    """A draft that passed every check: normalised text that fits its design."""
+
+    design: Design
+    message: str
+    signature: str
+    recipient: Recipient | None
+
+
+@dataclass(frozen=True)
+class Submission:
+    card: Card
+    new_participant: bool
+
+
+def offered_designs(campaign: Campaign, available: Mapping[str, Design]) -> list[Design]:
+    """The campaign's designs in display order (an empty list offers them all)."""
+    if not campaign.designs:
+        return list(available.values())
+    wanted = set(campaign.designs)
+    return [design for slug, design in available.items() if slug in wanted]
+
+
+def public_recipients(session: Session, campaign: Campaign) -> list[tuple[str, str]]:
+    """(public_id, public_label) of the campaign's active recipients; nothing else leaves."""
+    rows = session.execute(
+        select(Recipient.public_id, Recipient.public_label)
+        .where(Recipient.campaign_id == campaign.id, Recipient.paused.is_(False))
+        .order_by(Recipient.id)
+    )
+    return [(public_id, label) for public_id, label in rows]
+
+
+def check_draft(
+    session: Session, campaign: Campaign, draft: Draft, available: Mapping[str, Design]
+) -> CheckedDraft:
+    """Validate a draft exactly as a submit would; raise DraftRefused naming each bad field."""
+    errors: dict[str, MessageError] = {}
+    designs = {d.slug: d for d in offered_designs(campaign, available)}
+    design = designs.get(draft.design)
+    if design is None:
+        errors["design"] = InvalidChoice("design")
+    recipient = None
+    if draft.recipient != ANY_RECIPIENT:
+        recipient = _active_recipient(session, campaign, draft.recipient)
+        if recipient is None:
+            errors["recipient"] = InvalidChoice("recipient")
+    message = signature = ""
+    try:
+        message = validate_message(
+            draft.message, MessageRules(max_graphemes=campaign.max_message_length)
+        )
+    except MessageError as error:
+        errors["message"] = error
+    try:
+        signature = validate_signature(draft.signature)
+    except MessageError as error:
+        errors["signature"] = error
+    if design is not None and "message" not in errors and "signature" not in errors:
+        try:
+            layout_card(design, message, signature)
+        except MessageError as error:
+            errors[error.field] = error
+    if errors:
+        raise DraftRefused(errors)
+    assert design is not None
+    return CheckedDraft(design, message, signature, recipient)
+
+
+def _active_recipient(session: Session, campaign: Campaign, public_id: str) -> Recipient | None:
+    if not public_id or len(public_id) > 16:
+        return None
+    return session.scalars(
+        select(Recipient).where(
+            Recipient.public_id == public_id,
+            Recipient.campaign_id == campaign.id,
+            Recipient.paused.is_(False),
+        )
+    ).first()
+
+
+def submit_card(
+    session: Session,
+    campaign: Campaign,
+    draft: Draft,
+    available: Mapping[str, Design],
+    *,
+    browser_token: str,
+    secret_key: str,
+    now: datetime | None = None,
+) -> Submission:
+    """Check and store a card (submitted, with its flags) and count it; the caller commits."""
+    phase = campaign_phase(campaign, now)
+    if phase is not CampaignPhase.OPEN:
+        raise WritingClosed(phase)
+    checked = check_draft(session, campaign, draft, available)
+    card = Card(
+        campaign_id=campaign.id,
+        design_slug=checked.design.slug,
+        message=checked.message,
+        signature=checked.signature or None,
+        recipient_id=checked.recipient.id if checked.recipient else None,
+        recipient_chosen=checked.recipient is not None,
+        status=CardStatus.SUBMITTED,
+        flags=card_flags(checked.message, checked.signature, campaign.watch_words),
+        language=guess_language(checked.message),
+    )
+    session.add(card)
+    session.flush()
+    count_card(session, campaign.id)
+    new = count_participant(session, campaign.id, participant_hash(secret_key, browser_token))
+    return Submission(card, new)
+
+
+def card_flags(message: str, signature: str, watch_words: list[str]) -> list[dict[str, object]]:
+    """Automatic flags for moderators: kind, field and span; never a copy of the text."""
+    flags: list[dict[str, object]] = []
+    for field, text in (("message", message), ("signature", signature)):
+        for flag in flag_message(text, watch_words):
+            flags.append(
+                {
+                    "kind": flag.kind.value,
+                    "field": field,
+                    "start": flag.start,
+                    "end": flag.end,
+                    "detail": flag.detail,
+                }
+            )
+    return flags

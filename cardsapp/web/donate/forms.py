@@ -1,0 +1,64 @@
+"""The writing form. Its text checks live in the domain; this only parses and renders."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+
+from cardsapp.services.submissions import ANY_RECIPIENT, Draft
+
+# Generous upper bounds on what is even read; the real limits are the campaign's and are
+# checked by the domain, which says in the donor's language what to change.
+MAX_MESSAGE_INPUT = 10_000
+MAX_SIGNATURE_INPUT = 500
+
+
+def _clip(limit: int):  # type: ignore[no-untyped-def]
+    def clip(value: str | None) -> str:
+        return (value or "")[:limit]
+
+    return clip
+
+
+class WriteForm(FlaskForm):
+    """design, message, signature, recipient, a honeypot and two buttons."""
+
+    class Meta:
+        # Choices are filled per request; a value not on offer is refused by the service
+        # with our own translated sentence (WTForms has no Belarusian messages).
+        locales = False
+
+    design = RadioField(_l("Choose a design"), validate_choice=False)
+    message = TextAreaField(_l("Your message"), filters=[_clip(MAX_MESSAGE_INPUT)])
+    signature = StringField(_l("Signature (optional)"), filters=[_clip(MAX_SIGNATURE_INPUT)])
+    recipient = SelectField(_l("Who receives your card"), validate_choice=False)
+    # Honeypot: hidden from people (and from screen readers); bots fill every field.
+    website = StringField(_l("Leave this field empty"), filters=[_clip(200)])
+    preview = SubmitField(_l("Preview"))
+    send = SubmitField(_l("Send the card"))
+
+    def set_choices(
+        self, designs: list[tuple[str, str]], recipients: list[tuple[str, str]]
+    ) -> None:
+        """Offer these designs (slug, title) and recipients (public id, label)."""
+        self.design.choices = designs
+        self.recipient.choices = [(ANY_RECIPIENT, str(_l("Any of them (we share cards fairly)")))]
+        self.recipient.choices += recipients
+        if not self.design.data and designs:
+            self.design.data = designs[0][0]
+        if not self.recipient.data:
+            self.recipient.data = ANY_RECIPIENT
+
+    def is_bot(self) -> bool:
+        """True when the honeypot was filled."""
+        return bool((self.website.data or "").strip())
+
+    def draft(self) -> Draft:
+        """What was typed and chosen, for the service."""
+        return Draft(
+            design=self.design.data or "",
+            message=self.message.data or "",
+            signature=self.signature.data or "",
+            recipient=self.recipient.data or ANY_RECIPIENT,
+        )

@@ -1,0 +1,86 @@
+"""The domain's refusals as sentences in the donor's language, one per field."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from cardsapp.domain.text import MessageError
+
+# Characters shown to the donor are quoted; invisible ones are named instead.
+_QUOTE = "«{}»"
+
+
+def _chars(chars: object) -> str:
+    return ", ".join(_QUOTE.format(c) for c in (chars or ()))  # type: ignore[attr-defined]
+
+
+def error_sentence(error: MessageError) -> str:
+    """One clear sentence for a refusal, in the current language."""
+    data = error.data
+    signature = error.field == "signature"
+    code = error.code
+    if code == "empty":
+        return _("Please write a few words.")
+    if code == "too_long":
+        over = int(data["length"]) - int(data["limit"])  # type: ignore[call-overload]
+        if signature:
+            return ngettext(
+                "The signature is %(num)d character too long: it may have at most %(limit)d.",
+                "The signature is %(num)d characters too long: it may have at most %(limit)d.",
+                over,
+                limit=data["limit"],
+            )
+        return ngettext(
+            "The message is %(num)d character too long: it may have at most %(limit)d.",
+            "The message is %(num)d characters too long: it may have at most %(limit)d.",
+            over,
+            limit=data["limit"],
+        )
+    if code == "too_many_lines":
+        if signature:
+            return _("The signature must fit on one line.")
+        return ngettext(
+            "The message has too many lines: a card holds at most %(num)d.",
+            "The message has too many lines: a card holds at most %(num)d.",
+            int(data["limit"]),  # type: ignore[call-overload]
+        )
+    if code == "word_too_long":
+        return ngettext(
+            "One word is longer than %(num)d character; please shorten it or add spaces.",
+            "One word is longer than %(num)d characters; please shorten it or add spaces.",
+            int(data["limit"]),  # type: ignore[call-overload]
+        )
+    if code == "forbidden_characters":
+        return _(
+            "Please remove these invisible or special characters: %(names)s.",
+            names=", ".join(data.get("names") or ()),  # type: ignore[arg-type]
+        )
+    if code == "missing_glyphs":
+        chars = tuple(data.get("chars") or ())  # type: ignore[arg-type]
+        return ngettext(
+            "The card's font cannot print this character: %(chars)s. Please remove it.",
+            "The card's font cannot print these characters: %(chars)s. Please remove them.",
+            len(chars),
+            chars=_chars(chars),
+        )
+    if code == "too_long_for_design":
+        cut = int(data["cut"])  # type: ignore[call-overload]
+        if signature:
+            return ngettext(
+                "The signature does not fit on this card: shorten it by about %(num)d character.",
+                "The signature does not fit on this card: shorten it by about %(num)d characters.",
+                cut,
+            )
+        return ngettext(
+            "The message does not fit on this card: shorten it by about %(num)d character, "
+            "or remove blank lines.",
+            "The message does not fit on this card: shorten it by about %(num)d characters, "
+            "or remove blank lines.",
+            cut,
+        )
+    if code == "invalid_choice":
+        if error.field == "design":
+            return _("Please choose one of the designs shown.")
+        return _("Please choose a recipient from the list.")
+    return _("Please check what you wrote.")
