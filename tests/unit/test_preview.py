@@ -1,0 +1,191 @@
+"""Preview rendering, and the promise that every accepted message is either laid out or refused."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from cardsapp.domain.layout import MM_PER_PT, MessageTooLongForDesign
+from cardsapp.domain.text import MessageError, MissingGlyphs, validate_message, validate_signature
+from cardsapp.render.card import layout_card
+from cardsapp.render.designs import designs
+from cardsapp.render.fonts import load_font, register_reportlab_fonts
+from cardsapp.render.preview import compose_preview, compose_thumbnail, render_preview
+
+DESIGNS = designs()
+BELARUSIAN = "Дарагая мама! Мы ўсе памятаем пра вас, думаем і чакаем. Беражыце сябе."
+RUSSIAN = "Дорогая мама! Мы все помним о вас, думаем и ждём. Берегите себя."
+ENGLISH = "Dear Mum, we remember you, think of you and wait with you. Take care."
+
+
+@pytest.mark.parametrize("slug", list(DESIGNS))
+@pytest.mark.parametrize("text", [BELARUSIAN, RUSSIAN, ENGLISH])
+def test_a_preview_is_a_jpeg_of_the_card_at_trim_size(slug: str, text: str) -> None:
+    design = DESIGNS[slug]
+    data = compose_preview(design, text, "З любоўю, Алеся", width_px=500)
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "JPEG"
+    assert image.width == 500
+    assert image.height == round(500 * design.height_mm / design.width_mm)
+
+
+def test_the_preview_draws_text_inside_the_text_box_only() -> None:
+    design = DESIGNS["plain"]
+    bare = render_preview(design, "x", "", 600).convert("L")
+    card = render_preview(design, RUSSIAN * 3, "", 600).convert("L")
+    px = 600 / design.width_mm
+    box = design.text_box
+    diff = [abs(a - b) for a, b in zip(bare.tobytes(), card.tobytes(), strict=True)]
+    width = bare.width
+    for index, delta in enumerate(diff):
+        if delta > 40:
+            x, y = index % width, index // width
+            assert box.x * px - 2 <= x <= box.right * px + 2
+            assert box.y * px - 2 <= y <= box.bottom * px + 2
+    assert max(diff) > 40  # something was drawn
+
+
+def test_emoji_are_refused_naming_them_rather_than_drawn_as_boxes() -> None:
+    message = validate_message("Мама, я цябе люблю \u2764\ufe0f і \U0001f339!")
+    with pytest.raises(MissingGlyphs) as caught:
+        compose_preview(DESIGNS["tulips"], message, "")
+    assert caught.value.chars == ("\u2764\ufe0f", "\U0001f339")
+    assert caught.value.code == "missing_glyphs"
+
+
+def test_a_signature_with_an_emoji_names_the_signature() -> None:
+    with pytest.raises(MissingGlyphs) as caught:
+        layout_card(DESIGNS["tulips"], "Мама", "Алеся \U0001f33b")
+    assert caught.value.field == "signature"
+
+
+def test_a_600_character_message_renders_or_says_how_much_to_cut_on_every_design() -> None:
+    text = validate_message(("Дорогая мама, мы с вами и ждём хороших вестей. " * 14)[:600])
+    for design in DESIGNS.values():
+        try:
+            compose_preview(design, text, "Алеся", 400)
+        except MessageTooLongForDesign as error:
+            assert error.cut > 0
+
+
+def test_the_thumbnail_is_the_bare_design() -> None:
+    image = Image.open(io.BytesIO(compose_thumbnail(DESIGNS["meadow"])))
+    assert image.width == 320
+    assert image.height > image.width  # the portrait design
+
+
+def test_the_preview_and_reportlab_measure_the_same_widths() -> None:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    names = register_reportlab_fonts()
+    for name, face in names.items():
+        font = load_font(name)
+        text = "Дарагая мама, ўсё будзе добра! Hello, world."
+        assert font.measure(text, 12) == pytest.approx(stringWidth(text, face, 12) * MM_PER_PT)
+
+
+def test_pillow_draws_lines_exactly_as_wide_as_the_layout_measures() -> None:
+    font = load_font("caveat")
+    text = "Дарагая мама, ўсё будзе добра! Hello, world."
+    for size_px in (13.5, 20.25, 33.75):
+        pil = font.pil_font(size_px)
+        expected = font.width_units(text) * size_px / font.units_per_em
+        from cardsapp.render.fonts import PIL_FEATURES, exact_positioning
+
+        if exact_positioning():
+            assert pil.getlength(text, features=PIL_FEATURES) == pytest.approx(expected, abs=0.5)
+
+
+# --- the property: accepted messages lay out (or ask for a cut); refused ones say why -------------
+
+WORDS = [
+    "мама",
+    "дарагая",
+    "ўсё",
+    "будзе",
+    "добра",
+    "і",
+    "мы",
+    "вас",
+    "любім",
+    "Дорогая",
+    "ждём",
+    "спасибо",
+    "всё",
+    "хорошо",
+    "Mum",
+    "love",
+    "you",
+    "беларускамоўнаму",
+    "достопримечательности",
+    "кто-нибудь",
+    "—",
+    "«Прывітанне»",
+    "12.05.2025",
+    "+375 29 123-45-67",
+    "example.org",
+    "ВЕЛЬМІ",
+    "ж" * 45,
+    "\u00a0",
+    "й",
+    "ё",
+]
+ODD = ["\u200b", "\u202e", "\x07", "\ue000", "\U0001f339", "\u2764\ufe0f", "\t", "\r\n", "\n\n\n"]
+
+clean = st.one_of(
+    st.sampled_from(WORDS),
+    st.text(alphabet="абвгдеёжзійклмнопрстуўфхцчшщыьэюя ,.!?\n", max_size=40),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz ABC,.'", max_size=30),
+)
+noisy = st.one_of(clean, st.sampled_from(ODD), st.text(st.characters(codec="utf-8"), max_size=6))
+messages = st.one_of(
+    st.lists(clean, max_size=90).map(" ".join),
+    st.lists(noisy, max_size=30).map(" ".join),
+)
+
+
+@settings(
+    max_examples=3000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    message=messages,
+    signature=st.sampled_from(["", "Алеся", "З любоўю 🌻", "A" * 40]),
+    slug=st.sampled_from(list(DESIGNS)),
+)
+def test_every_message_is_laid_out_inside_the_box_or_refused_with_a_reason(
+    message: str, signature: str, slug: str
+) -> None:
+    design = DESIGNS[slug]
+    try:
+        text = validate_message(message)
+        sig = validate_signature(signature)
+        layout = layout_card(design, text, sig)
+    except MessageTooLongForDesign as error:
+        event("too long for the design")
+        assert error.cut > 0
+        return
+    except MessageError as error:
+        event(f"refused: {error.code}")
+        assert error.code
+        assert error.data["field"] in {"message", "signature"}
+        assert len(error.data) > 1 or error.code == "empty"
+        return
+    event("laid out")
+    font = load_font(design.font)
+    box = design.text_box
+    size = layout.size_pt
+    for line in layout.lines:
+        assert line.x >= box.x - 1e-6
+        assert line.x + font.measure(line.text, size) <= box.right + 1e-6
+        assert line.baseline - font.ascent * size * MM_PER_PT >= box.y - 1e-6
+        assert line.baseline + font.descent * size * MM_PER_PT <= box.bottom + 1e-6
+    if layout.signature:
+        assert layout.signature.x >= design.signature_box.x - 1e-6
+    image = render_preview(design, text, sig, width_px=120)
+    assert image.width == 120
