@@ -22,7 +22,7 @@ REFUSED_FIELDS = frozenset(
         "signature",
         "address",
         "address_lines",
-        "name",
+        "recipient_name",
         "email",
         "ip",
         "remote_addr",
@@ -46,7 +46,7 @@ class PersonalDataFilter(logging.Filter):
     """Drops refused fields and masks e-mails and IPs; never drops the record itself."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        for field in REFUSED_FIELDS & set(record.__dict__):
+        for field in (REFUSED_FIELDS & set(record.__dict__)) - _STANDARD:
             setattr(record, field, MASK)
         record.msg = redact(record.getMessage())
         record.args = None

@@ -52,3 +52,8 @@ def test_any_email_address_is_masked(email):
 @given(st.ip_addresses(v=4).map(str))
 def test_any_ipv4_address_is_masked(ip):
     assert ip not in redact(f"GET / from {ip}")
+
+
+def test_the_logger_name_and_level_are_kept():
+    line = _log_line(msg="hello")
+    assert line["logger"] == "test.logs" and line["level"] == "warning"
