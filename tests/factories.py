@@ -82,3 +82,90 @@ def make_user(session: Session, *roles: Role, email: str | None = None) -> User:
     return create_user(
         session, email or f"staff{next(_serial)}@example.org", STAFF_PASSWORD, set(roles)
     )
+
+
+def compile_catalogues() -> None:
+    """Compile the be/ru catalogues (as `make translations` does) so tests see translations."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parent.parent / "cardsapp" / "translations"
+    for po_path in root.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle)
+        temporary = mo_path.with_suffix(".mo.tmp")
+        with temporary.open("wb") as handle:
+            write_mo(handle, catalog)
+        temporary.replace(mo_path)
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form in a page."""
+    import re
+
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def staff_csrf_token(client: object) -> str:
+    """A valid CSRF token for the test client's current session (as Flask-WTF makes them)."""
+    import secrets as _secrets
+
+    from itsdangerous import URLSafeTimedSerializer
+
+    with client.session_transaction() as sess:  # type: ignore[attr-defined]
+        raw = sess.get("csrf_token") or _secrets.token_hex(20)
+        sess["csrf_token"] = raw
+    secret = client.application.secret_key  # type: ignore[attr-defined]
+    return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+
+
+def log_in(client: object, email: str, password: str = STAFF_PASSWORD) -> object:
+    """Log a staff account in through the real login form; returns the response."""
+    token = staff_csrf_token(client)
+    return client.post(  # type: ignore[attr-defined]
+        "/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+
+
+def approved_message(n: int) -> str:
+    """A synthetic approved message that can be searched for in a PDF."""
+    return f"Warm wishes number {n:05d} from a test donor."
+
+
+def make_approved_cards(
+    session: Session,
+    campaign: Campaign,
+    count: int,
+    *,
+    designs: tuple[str, ...] = ("tulips", "birds", "meadow"),
+    recipient: Recipient | None = None,
+    start: int = 1,
+) -> None:
+    """Insert `count` approved cards quickly (one statement), oldest first."""
+    from sqlalchemy import insert
+
+    now = utcnow()
+    rows = [
+        {
+            "reference": f"T{campaign.id:03d}{n:08d}"[:16],
+            "campaign_id": campaign.id,
+            "design_slug": designs[n % len(designs)],
+            "message": approved_message(n),
+            "signature": f"Donor {n}",
+            "recipient_id": recipient.id if recipient else None,
+            "recipient_chosen": recipient is not None,
+            "status": CardStatus.APPROVED,
+            "flags": [],
+            "submitted_at": now,
+            "decided_at": now,
+        }
+        for n in range(start, start + count)
+    ]
+    session.execute(insert(Card), rows)
