@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -79,8 +80,53 @@ def create_user_command(email: str, roles: tuple[str, ...]) -> None:
         user = create_user(db.session, email, password, {Role(r) for r in roles})
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    from cardsapp.services.audit import AuditAction, record_event
+
+    target = f"user:{user.id}"
+    record_event(db.session, None, AuditAction.USER_CREATED, target, roles=sorted(roles), via="cli")
     db.session.commit()
     click.echo(f"Created account #{user.id} with roles: {', '.join(sorted(roles))}")
+
+
+@click.command("import-recipients")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--campaign", "slug", default=None, help="Campaign slug (default: the current one).")
+@with_appcontext
+def import_recipients_command(csv_file: Path, slug: str | None) -> None:
+    """Import recipients from a UTF-8 CSV file: all of them, or none if any line is wrong."""
+    from sqlalchemy import select
+
+    from cardsapp.models import Campaign
+    from cardsapp.services.audit import AuditAction, record_event
+    from cardsapp.services.campaigns import current_campaign
+    from cardsapp.services.recipients import ImportRefused, import_recipients
+
+    if slug:
+        campaign = db.session.scalars(select(Campaign).where(Campaign.slug == slug)).first()
+    else:
+        campaign = current_campaign(db.session)
+    if campaign is None:
+        raise click.ClickException("No such campaign: create one first (or run `cardsapp demo`).")
+    box = current_app.extensions["cardsapp.addresses"]
+    try:
+        added = import_recipients(db.session, box, campaign, csv_file.read_bytes())
+    except ImportRefused as exc:
+        db.session.rollback()
+        for error in exc.errors:
+            click.echo(error.describe(), err=True)
+        raise click.ClickException(
+            f"{len(exc.errors)} line(s) with errors in {csv_file.name}: nothing was imported."
+        ) from exc
+    record_event(
+        db.session,
+        None,
+        AuditAction.RECIPIENTS_IMPORTED,
+        f"campaign:{campaign.id}",
+        count=len(added),
+        via="cli",
+    )
+    db.session.commit()
+    click.echo(f"Imported {len(added)} recipients into campaign {campaign.slug}.")
 
 
 @click.command("rotate-keys")
@@ -105,6 +151,10 @@ def rotate_keys_command(batch_size: int, after_id: int) -> None:
             break
         total, last_id = total + step.rotated, step.last_id
         click.echo(f"  re-encrypted {total} addresses (last id {last_id})")
+    from cardsapp.services.audit import AuditAction, record_event
+
+    record_event(db.session, None, AuditAction.KEYS_ROTATED, None, count=total, via="cli")
+    db.session.commit()
     click.echo(f"Rotated {total} addresses to the current key. Older keys may now be removed.")
 
 
@@ -118,5 +168,6 @@ def init_app(app: Flask) -> None:
         create_user_command,
         dev_command,
         rotate_keys_command,
+        import_recipients_command,
     ):
         app.cli.add_command(command)

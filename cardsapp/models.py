@@ -172,6 +172,10 @@ class User(Base):
     label_offset_x_mm: Mapped[float] = mapped_column(default=0.0)
     label_offset_y_mm: Mapped[float] = mapped_column(default=0.0)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    # An invited account has no usable password until the invite link is used; only a
+    # SHA-256 of the link's token is kept, so a database copy cannot accept an invite.
+    invite_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invite_expires_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
     @property
     def roles(self) -> frozenset[Role]:

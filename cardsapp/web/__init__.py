@@ -12,3 +12,22 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (donate_bp, api_bp):
         app.register_blueprint(blueprint)
+    register_staff_blueprints(app)
+
+
+def register_staff_blueprints(app: Flask) -> None:
+    """Mount the staff blueprints: logins, moderation and admin."""
+    from cardsapp.web.admin import bp as admin_bp
+    from cardsapp.web.auth import bp as auth_bp
+    from cardsapp.web.moderate import bp as moderate_bp
+
+    for blueprint in (auth_bp, moderate_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    register_print_blueprints(app)
+
+
+def register_print_blueprints(app: Flask) -> None:
+    """Mount the volunteers' print batches."""
+    from cardsapp.web.batches import bp as batches_bp
+
+    app.register_blueprint(batches_bp)

@@ -1,15 +1,46 @@
-"""Who may open what: declared once per blueprint, checked on the server."""
+"""Who may open what: declared once per blueprint, checked on the server.
+
+- `restrict_to(bp, *roles)`: every route of a blueprint needs one of the roles.
+- `require_roles(*roles)`: one route narrows its blueprint's roles further.
+- `recent_password_required`: the route shows or hands out addresses, so the password must
+  have been typed in the last few minutes (config.fresh_login_minutes); otherwise the user is
+  sent to /reauth and brought back.
+- Sessions end after config.session_idle_minutes without a request.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort
-from flask_login import UserMixin, current_user
+import functools
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import UserMixin, current_user, logout_user
 
 from cardsapp.extensions import db, login_manager
 from cardsapp.models import Role, User
 
 # Filled by restrict_to(); the access-matrix test reads it.
 BLUEPRINT_ROLES: dict[str, tuple[Role, ...]] = {}
+# Session keys (the session is a signed cookie, so these cannot be forged).
+SEEN_AT = "seen_at"
+FRESH_AT = "fresh_at"
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 class StaffUser(UserMixin):
@@ -54,8 +85,88 @@ def restrict_to(blueprint: Blueprint, *roles: Role) -> None:
         return None
 
 
+def require_roles(*roles: Role) -> Callable[[View], View]:
+    """Narrow one route to some of its blueprint's roles (admins always pass)."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.required_roles = roles  # type: ignore[attr-defined]  # read by the access test
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def mark_password_entered() -> None:
+    """Remember that the password was typed just now (at login or on the re-auth page)."""
+    session[FRESH_AT] = int(time.time())
+
+
+def password_is_recent() -> bool:
+    """Whether the password was typed within config.fresh_login_minutes."""
+    entered = session.get(FRESH_AT)
+    limit = current_app.extensions["cardsapp.config"].fresh_login_minutes * 60
+    return isinstance(entered, int) and 0 <= time.time() - entered <= limit
+
+
+def recent_password_required(view: View) -> View:
+    """Before any address is shown or downloaded: ask for the password again if it is stale."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not password_is_recent():
+            return redirect(url_for("auth.reauth", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    wrapper.recent_password = True  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """A local path to go on to after a login, never another site."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def _forget_cached_user() -> None:
+    """Load the user afresh for each request: roles or deactivation apply at once."""
+    # Flask-Login caches the user on g, and g outlives a request whenever an app context is
+    # shared (the test suite, a CLI command that serves requests).
+    g.pop("_login_user", None)
+
+
+def _end_idle_session() -> None:
+    """Log out a session that has been idle longer than config.session_idle_minutes."""
+    if "_user_id" not in session or request.endpoint == "static":
+        return
+    now = int(time.time())
+    seen = session.get(SEEN_AT)
+    idle = current_app.extensions["cardsapp.config"].session_idle_minutes * 60
+    if not isinstance(seen, int) or now - seen > idle:
+        logout_user()
+        session.clear()
+        flash(_("You were logged out after a time without activity. Please log in again."))
+        return
+    session[SEEN_AT] = now
+
+
 def init_app(app: Flask) -> None:
-    """Wire Flask-Login."""
+    """Wire Flask-Login and the idle timeout."""
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # type: ignore[assignment]
     login_manager.session_protection = "strong"
+    app.before_request(_forget_cached_user)
+    app.before_request(_end_idle_session)

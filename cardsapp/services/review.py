@@ -1,0 +1,168 @@
+"""Moderation: the queue of submitted cards and the decisions on them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from cardsapp.domain.moderation import rejection_text, sources_of
+from cardsapp.models import Card, CardStatus, Recipient, utcnow
+from cardsapp.services.audit import AuditAction, record_event
+from cardsapp.services.counter import uncount_card
+
+PAGE_SIZE = 20
+# Counting stops here: "1000+" is all a moderator needs, and the page costs the same at any size.
+COUNT_CAP = 1000
+
+
+class CardNotFound(LookupError):
+    """No card with that id."""
+
+
+class AlreadyDecided(RuntimeError):
+    """Another moderator decided this card first; `status` is what they decided."""
+
+    def __init__(self, card_id: int, status: CardStatus) -> None:
+        self.card_id = card_id
+        self.status = status
+        super().__init__(f"card {card_id} is already {status}")
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    card: Card
+    recipient_label: str | None
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    entries: list[QueueEntry]
+    next_after: int | None
+
+
+@dataclass(frozen=True)
+class Waiting:
+    count: int
+    more: bool  # True when there are more than `count` (the count stopped at the cap)
+
+
+def list_queue(
+    session: Session, campaign_id: int, after_id: int = 0, limit: int = PAGE_SIZE
+) -> QueuePage:
+    """Submitted cards, oldest first, paged by id over ix_cards_queue (keyset, not offset)."""
+    rows = session.execute(
+        select(Card, Recipient.public_label)
+        .outerjoin(Recipient, Recipient.id == Card.recipient_id)
+        .where(
+            Card.campaign_id == campaign_id,
+            Card.status == CardStatus.SUBMITTED,
+            Card.id > after_id,
+        )
+        .order_by(Card.id)
+        .limit(limit + 1)
+    ).all()
+    entries = [QueueEntry(card, label) for card, label in rows[:limit]]
+    more = len(rows) > limit
+    return QueuePage(entries, entries[-1].card.id if more and entries else None)
+
+
+def count_waiting(session: Session, campaign_id: int, cap: int = COUNT_CAP) -> Waiting:
+    """How many cards wait, counted up to `cap` so that the cost does not grow with the queue."""
+    capped = (
+        select(Card.id)
+        .where(Card.campaign_id == campaign_id, Card.status == CardStatus.SUBMITTED)
+        .limit(cap + 1)
+        .subquery()
+    )
+    found = session.scalar(select(func.count()).select_from(capped)) or 0
+    return Waiting(min(found, cap), found > cap)
+
+
+def decide_card(
+    session: Session,
+    card_id: int,
+    moderator_id: int,
+    approve: bool,
+    reason: str = "",
+    note: str = "",
+) -> CardStatus:
+    """Approve or reject a submitted card exactly once; the caller commits.
+
+    Raises AlreadyDecided when another moderator got there first, CardNotFound for no card,
+    and ReasonMissing for a rejection without a usable reason.
+    """
+    target = CardStatus.APPROVED if approve else CardStatus.REJECTED
+    stored_reason = None if approve else rejection_text(reason, note)
+    sources = [CardStatus(state) for state in sources_of(target)]
+    # A conditional UPDATE: of two moderators deciding at once, exactly one changes the row;
+    # the other's WHERE no longer matches once the first commits.
+    changed = session.execute(
+        update(Card)
+        .where(Card.id == card_id, Card.status.in_(sources))
+        .values(
+            status=target,
+            decided_at=utcnow(),
+            decided_by_id=moderator_id,
+            rejection_reason=stored_reason,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    row = session.execute(
+        select(Card.status, Card.campaign_id).where(Card.id == card_id)
+    ).one_or_none()
+    if row is None:
+        raise CardNotFound(card_id)
+    if changed != 1:
+        raise AlreadyDecided(card_id, row.status)
+    if target is CardStatus.REJECTED:
+        uncount_card(session, row.campaign_id)
+        record_event(
+            session,
+            moderator_id,
+            AuditAction.CARD_REJECTED,
+            f"card:{card_id}",
+            reason=reason,
+            note=bool(note.strip()),
+        )
+    else:
+        record_event(session, moderator_id, AuditAction.CARD_APPROVED, f"card:{card_id}")
+    # Objects already loaded in this session must not show the old state.
+    loaded = session.identity_map.get(identity_key(Card, card_id))
+    if loaded is not None:
+        session.expire(loaded)
+    return target
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    approved: list[int]
+    already_decided: list[int]
+    flagged: list[int]
+
+
+def approve_unflagged(
+    session: Session, card_ids: Iterable[int], moderator_id: int, campaign_id: int
+) -> BulkResult:
+    """Approve the listed cards that carry no flag (the page a moderator has just read)."""
+    wanted = sorted({int(i) for i in card_ids})[:200]
+    cards = session.scalars(
+        select(Card).where(Card.id.in_(wanted), Card.campaign_id == campaign_id)
+    ).all()
+    approved: list[int] = []
+    already: list[int] = []
+    flagged: list[int] = []
+    for card in sorted(cards, key=lambda c: c.id):
+        if card.flags:
+            flagged.append(card.id)
+            continue
+        try:
+            decide_card(session, card.id, moderator_id, approve=True)
+        except AlreadyDecided:
+            already.append(card.id)
+        else:
+            approved.append(card.id)
+    return BulkResult(approved, already, flagged)

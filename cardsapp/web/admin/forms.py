@@ -1,0 +1,130 @@
+"""Admin forms: campaign settings, recipient import and caps, staff and audit filters."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from cardsapp.models import Role
+from cardsapp.services.campaigns import LANGUAGES
+
+LANGUAGE_NAMES = {"en": "English", "be": "Беларуская", "ru": "Русский"}
+ROLE_LABELS = {
+    Role.MODERATOR: _l("Moderator: reads and approves cards"),
+    Role.PRINTER: _l("Printer: builds batches and prints cards"),
+    Role.ADDRESSER: _l("Addresser: prints address labels"),
+    Role.ADMIN: _l("Admin: everything, including this page"),
+}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def _text_fields(prefix: str, label: object, area: bool, max_length: int) -> dict[str, object]:
+    kind = TextAreaField if area else StringField
+    return {
+        f"{prefix}_{lang}": kind(
+            f"{label} ({LANGUAGE_NAMES[lang]})",
+            validators=[Optional(), Length(max=max_length)],
+        )
+        for lang in LANGUAGES
+    }
+
+
+class CampaignForm(FlaskForm):
+    opens_at = DateTimeLocalField(
+        _l("Writing opens (UTC)"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+    )
+    closes_at = DateTimeLocalField(
+        _l("Writing closes (UTC)"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+    )
+    post_by = DateField(_l("Cards are posted by"), validators=[Optional()])
+    max_message_length = IntegerField(
+        _l("Longest message (characters)"), validators=[InputRequired(), NumberRange(50, 2000)]
+    )
+    watch_words = TextAreaField(
+        _l("Watch words (one per line)"), validators=[Optional(), Length(max=20000)]
+    )
+    designs = MultiCheckboxField(_l("Designs offered"), choices=[])
+    cap_per_batch = IntegerField(
+        _l("Cards per recipient per batch"), validators=[InputRequired(), NumberRange(1, 10000)]
+    )
+    cap_per_campaign = IntegerField(
+        _l("Cards per recipient per campaign"),
+        validators=[InputRequired(), NumberRange(1, 10000)],
+    )
+
+
+for _name, _field in {
+    **_text_fields("title", _l("Title"), False, 200),
+    **_text_fields("story", _l("Story"), True, 5000),
+    **_text_fields("guidance", _l("Writing guidance"), True, 5000),
+}.items():
+    setattr(CampaignForm, _name, _field)
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
+
+
+class CapsForm(FlaskForm):
+    cap_per_batch = StringField(_l("Per batch"), validators=[Optional(), Length(max=6)])
+    cap_per_campaign = StringField(_l("Per campaign"), validators=[Optional(), Length(max=6)])
+
+
+class PauseForm(FlaskForm):
+    pass
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"),
+        validators=[
+            DataRequired(_l("Enter an e-mail.")),
+            Length(max=254),
+        ],
+    )
+    roles = MultiCheckboxField(
+        _l("Roles"),
+        choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
+        validators=[DataRequired(_l("Give at least one role."))],
+    )
+
+
+class RolesForm(FlaskForm):
+    roles = MultiCheckboxField(
+        _l("Roles"),
+        choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
+        validators=[DataRequired(_l("Give at least one role."))],
+    )
+
+
+class ActiveForm(FlaskForm):
+    pass
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    action = SelectField(_l("What"), choices=[], validators=[Optional()])
+    actor = SelectField(_l("Who"), choices=[], validators=[Optional()])
+    target = StringField(_l("On (e.g. card:12)"), validators=[Optional(), Length(max=100)])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("Until"), validators=[Optional()])

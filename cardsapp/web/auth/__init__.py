@@ -1,0 +1,7 @@
+"""Staff logins: log in, log out, type the password again, accept an invite."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from cardsapp.web.auth import routes  # noqa: E402, F401

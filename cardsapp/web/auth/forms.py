@@ -1,0 +1,43 @@
+"""Login, re-authentication and invite forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from cardsapp.services.users import MIN_PASSWORD_LENGTH
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(_l("Enter your e-mail.")), Length(max=254)]
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=1000)]
+    )
+
+
+class ReauthForm(FlaskForm):
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=1000)]
+    )
+
+
+class InviteForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(_l("Choose a password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=1000,
+                message=_l("Use at least %(num)d characters.", num=MIN_PASSWORD_LENGTH),
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        _l("The same password again"),
+        validators=[EqualTo("password", message=_l("The two passwords are not the same."))],
+    )

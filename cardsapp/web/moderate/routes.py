@@ -1,0 +1,206 @@
+"""GET /moderate, POST /moderate/<card_id>, bulk approval and the card picture."""
+
+from __future__ import annotations
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from cardsapp.domain.moderation import ReasonMissing, highlight
+from cardsapp.extensions import db
+from cardsapp.models import Campaign, Card, CardStatus
+from cardsapp.services.campaigns import current_campaign
+from cardsapp.services.review import (
+    AlreadyDecided,
+    CardNotFound,
+    approve_unflagged,
+    count_waiting,
+    decide_card,
+    list_queue,
+)
+from cardsapp.web.moderate import bp
+from cardsapp.web.moderate.forms import REASON_LABELS, BulkApproveForm, DecisionForm
+
+PICTURE_WIDTH = 640
+
+
+def _designs() -> dict[str, object]:
+    from cardsapp.render.designs import DesignError, designs
+
+    try:
+        return dict(designs(current_app.extensions["cardsapp.config"].designs_dir))
+    except (DesignError, OSError):
+        return {}
+
+
+def _campaign() -> Campaign | None:
+    slug = request.values.get("campaign", "")
+    if slug:
+        found = db.session.scalars(select(Campaign).where(Campaign.slug == slug[:64])).first()
+        if found is not None:
+            return found
+    return current_campaign(db.session)
+
+
+def _after() -> int:
+    raw = request.values.get("after", "")
+    return int(raw) if raw.isdigit() and len(raw) < 12 else 0
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _decided_message(exc: AlreadyDecided) -> str:
+    if exc.status == CardStatus.REJECTED:
+        return _("Another moderator has already rejected this card.")
+    return _("Another moderator has already approved this card.")
+
+
+@bp.get("")
+def queue() -> str:
+    """Submitted cards, oldest first, a page at a time."""
+    campaign = _campaign()
+    campaigns = db.session.scalars(select(Campaign).order_by(Campaign.opens_at.desc())).all()
+    if campaign is None:
+        return render_template("moderate/queue.html", campaign=None, campaigns=campaigns)
+    after = _after()
+    page = list_queue(db.session, campaign.id, after)
+    designs = _designs()
+    entries = []
+    for entry in page.entries:
+        card = entry.card
+        flags = card.flags or []
+        design = designs.get(card.design_slug)
+        entries.append(
+            {
+                "card": card,
+                "recipient_label": entry.recipient_label,
+                "design_title": design.title(str(_language())) if design else card.design_slug,
+                "message": highlight(
+                    card.message or "", [f for f in flags if f.get("field", "message") == "message"]
+                ),
+                "signature": highlight(
+                    card.signature or "", [f for f in flags if f.get("field") == "signature"]
+                ),
+                "flags": flags,
+            }
+        )
+    unflagged = [e["card"].id for e in entries if not e["flags"]]
+    return render_template(
+        "moderate/queue.html",
+        campaign=campaign,
+        campaigns=campaigns,
+        entries=entries,
+        waiting=count_waiting(db.session, campaign.id),
+        after=after,
+        next_after=page.next_after,
+        form=DecisionForm(formdata=None),
+        bulk_form=BulkApproveForm(formdata=None, card_ids=",".join(map(str, unflagged))),
+        unflagged_count=len(unflagged),
+        reason_labels=REASON_LABELS,
+    )
+
+
+def _language() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "en")
+
+
+@bp.post("/<int:card_id>")
+def decide(card_id: int) -> Response | tuple[Response, int]:
+    """Approve or reject one card; the second of two moderators is told it is taken."""
+    form = DecisionForm()
+    back = redirect(
+        url_for("moderate.queue", campaign=request.values.get("campaign"), after=_after() or None)
+    )
+    if not form.validate():
+        message = _("Choose approve or reject.")
+        return _answer(False, message, back, 400)
+    approve = form.action.data == "approve"
+    try:
+        status = decide_card(
+            db.session,
+            card_id,
+            current_user.user.id,
+            approve=approve,
+            reason=form.reason.data or "",
+            note=form.note.data or "",
+        )
+    except ReasonMissing:
+        db.session.rollback()
+        message = _("Choose a reason for the rejection (for “other”, say why).")
+        return _answer(False, message, back, 400)
+    except AlreadyDecided as exc:
+        db.session.rollback()
+        return _answer(False, _decided_message(exc), back, 409, status=str(exc.status))
+    except CardNotFound:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    message = _("Card approved.") if status == CardStatus.APPROVED else _("Card rejected.")
+    return _answer(True, message, back, 200, status=str(status))
+
+
+def _answer(
+    ok: bool, message: str, back: Response, code: int, status: str | None = None
+) -> Response | tuple[Response, int]:
+    if _wants_json():
+        return jsonify(ok=ok, message=message, status=status), code
+    flash(message, "ok" if ok else "error")
+    return back
+
+
+@bp.post("/approve-unflagged")
+def approve_page() -> Response:
+    """Approve every card without flags among those shown on the page."""
+    form = BulkApproveForm()
+    campaign = _campaign()
+    back = redirect(url_for("moderate.queue", campaign=campaign.slug if campaign else None))
+    if not form.validate() or campaign is None:
+        flash(_("Nothing was approved."), "error")
+        return back
+    ids = [int(p) for p in (form.card_ids.data or "").split(",") if p.isdigit() and len(p) < 12]
+    result = approve_unflagged(db.session, ids, current_user.user.id, campaign.id)
+    db.session.commit()
+    flash(
+        _(
+            "%(approved)d approved; %(taken)d already decided by someone else.",
+            approved=len(result.approved),
+            taken=len(result.already_decided),
+        )
+    )
+    return back
+
+
+@bp.get("/cards/<int:card_id>/picture.jpg")
+def picture(card_id: int) -> Response:
+    """The card as it will print, for the moderator's eyes only."""
+    from cardsapp.domain.text import MessageError
+    from cardsapp.render.preview import compose_preview
+
+    card = db.session.get(Card, card_id)
+    if card is None or card.message is None:
+        abort(404)
+    design = _designs().get(card.design_slug)
+    if design is None:
+        abort(404)
+    try:
+        image = compose_preview(design, card.message, card.signature or "", PICTURE_WIDTH)
+    except (MessageError, ValueError, OSError):
+        abort(404)
+    response = Response(image, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, max-age=600"
+    return response
