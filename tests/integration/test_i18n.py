@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -145,13 +146,24 @@ def _translated(message: object) -> bool:
     return all(strings) and "fuzzy" not in message.flags
 
 
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
 @pytest.mark.parametrize("language", ["be", "ru"])
-def test_every_catalogue_entry_is_translated(language):
+def test_translations_keep_every_placeholder_and_have_three_plural_forms(language):
     with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalogue = read_po(handle)
-    untranslated = [m.id for m in catalogue if m.id and not _translated(m)]
-    assert untranslated == []
     assert catalogue.num_plurals == 3
+    wrong = []
+    for message in catalogue:
+        if not message.id or not _translated(message):
+            continue
+        ids = (message.id,) if isinstance(message.id, str) else tuple(message.id)
+        wanted = set(PLACEHOLDER.findall(ids[-1]))
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert len(strings) == (3 if len(ids) == 2 else 1), message.id
+        wrong += [(ids[0], s) for s in strings if set(PLACEHOLDER.findall(s)) != wanted]
+    assert wrong == []
 
 
 def test_every_string_a_donor_can_see_is_in_both_catalogues(tmp_path):

@@ -43,7 +43,7 @@ class WriteForm(FlaskForm):
     ) -> None:
         """Offer these designs (slug, title) and recipients (public id, label)."""
         self.design.choices = designs
-        self.recipient.choices = [(ANY_RECIPIENT, str(_l("Any of them (we share cards fairly)")))]
+        self.recipient.choices = [(ANY_RECIPIENT, str(_l("Any of them")))]
         self.recipient.choices += recipients
         if not self.design.data and designs:
             self.design.data = designs[0][0]
