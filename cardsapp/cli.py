@@ -158,6 +158,121 @@ def rotate_keys_command(batch_size: int, after_id: int) -> None:
     click.echo(f"Rotated {total} addresses to the current key. Older keys may now be removed.")
 
 
+@click.command("build-batch")
+@click.option(
+    "--max-cards", type=click.IntRange(1, 10_000), default=None, help="At most this many."
+)
+@click.option(
+    "--layout",
+    type=click.Choice(["home_a4", "home_letter", "print_shop"]),
+    default="home_a4",
+    show_default=True,
+)
+@click.option("--campaign", "slug", default=None, help="Campaign slug (default: the current one).")
+@click.option("--wait", is_flag=True, help="Build the PDFs now, in this process, before returning.")
+@with_appcontext
+def build_batch_command(max_cards: int | None, layout: str, slug: str | None, wait: bool) -> None:
+    """Claim approved cards into a new print batch and print its code."""
+    from sqlalchemy import select
+
+    from cardsapp.models import BatchLayout, BatchStatus, Campaign
+    from cardsapp.render.designs import designs
+    from cardsapp.services.batches import BatchError, build_batch, create_batch
+    from cardsapp.services.campaigns import current_campaign
+
+    config = current_app.extensions["cardsapp.config"]
+    if slug:
+        campaign = db.session.scalars(select(Campaign).where(Campaign.slug == slug)).first()
+    else:
+        campaign = current_campaign(db.session)
+    if campaign is None:
+        raise click.ClickException("No such campaign.")
+    campaign_id = campaign.id
+    db.session.rollback()  # the claim starts its own transaction
+    try:
+        batch = create_batch(
+            db.session, campaign_id, max_cards or config.batch_default_cards, BatchLayout(layout)
+        )
+        batch_id, code = batch.id, batch.code
+        db.session.commit()
+    except BatchError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    if wait:
+        # The queued job will find the batch ready and leave it alone.
+        batch = build_batch(db.session, batch_id, config.data_dir, designs(config.designs_dir))
+        db.session.commit()
+        if batch.status != BatchStatus.READY:
+            raise click.ClickException(f"Batch {code} is {batch.status}.")
+        click.echo(f"{batch.card_count} cards in {batch.envelope_count} envelopes.", err=True)
+    click.echo(code)
+
+
+@click.command("export-batch")
+@click.argument("code")
+@click.option("--cards", "cards_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--labels", "labels_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", type=click.Choice(["L7163", "5160"]), default="L7163", show_default=True)
+@with_appcontext
+def export_batch_command(
+    code: str, cards_path: Path | None, labels_path: Path | None, sheet: str
+) -> None:
+    """Write a batch's cards PDF and/or its labels PDF to the given paths (audited)."""
+    import shutil
+
+    from cardsapp.services.audit import AuditAction, record_event
+    from cardsapp.services.batches import BatchError, batch_by_code, batch_files, write_labels
+
+    if not cards_path and not labels_path:
+        raise click.UsageError("Give --cards PATH, --labels PATH or both.")
+    config = current_app.extensions["cardsapp.config"]
+    try:
+        batch = batch_by_code(db.session, code)
+        if cards_path:
+            source = batch_files(config.data_dir, batch)["cards"]
+            if not source.is_file():
+                raise click.ClickException(f"Batch {batch.code} has no cards PDF ({batch.status}).")
+            shutil.copyfile(source, cards_path)
+            record_event(
+                db.session,
+                None,
+                AuditAction.BATCH_DOWNLOADED,
+                f"batch:{batch.code}",
+                file="cards",
+                via="cli",
+            )
+            click.echo(f"Cards: {cards_path}")
+        if labels_path:
+            with labels_path.open("wb") as handle:
+                write_labels(
+                    db.session, current_app.extensions["cardsapp.addresses"], batch, handle, sheet
+                )
+            record_event(
+                db.session,
+                None,
+                AuditAction.LABELS_DOWNLOADED,
+                f"batch:{batch.code}",
+                sheet=sheet,
+                via="cli",
+            )
+            click.echo(f"Labels: {labels_path}")
+    except BatchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Delete message texts and files of batches mailed longer ago than the retention."""
+    from cardsapp.services.batches import purge_expired
+
+    config = current_app.extensions["cardsapp.config"]
+    purged = purge_expired(db.session, config.data_dir, config.retention_days)
+    db.session.commit()
+    click.echo(f"Purged {len(purged)} batches mailed over {config.retention_days} days ago.")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the app (and so on the `cardsapp` group)."""
     from cardsapp.devstack import dev_command
@@ -170,4 +285,6 @@ def init_app(app: Flask) -> None:
         rotate_keys_command,
         import_recipients_command,
     ):
+        app.cli.add_command(command)
+    for command in (build_batch_command, export_batch_command, purge_command):
         app.cli.add_command(command)

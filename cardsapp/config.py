@@ -58,6 +58,11 @@ class Config:
     address_keys: list[str] = field(default_factory=list)
     data_dir: Path = DEFAULT_INSTANCE / "batches"
     retention_days: int = 60
+    # Print batches: a building batch whose job has been silent this long is rebuilt; the
+    # worker looks for such batches (and expired ones to purge) this often.
+    batch_stale_seconds: int = 60
+    batch_recovery_interval_seconds: int = 60
+    batch_default_cards: int = 200
     designs_dir: Path = PROJECT_ROOT / "card_designs"
     session_idle_minutes: int = 30
     fresh_login_minutes: int = 10
@@ -113,6 +118,8 @@ class Config:
             address_keys=keys,
             data_dir=Path(os.environ.get("CARDS_DATA_DIR") or instance / "batches"),
             retention_days=env_int("CARDS_RETENTION_DAYS", 60),
+            batch_stale_seconds=env_int("CARDS_BATCH_STALE_SECONDS", 60),
+            batch_recovery_interval_seconds=env_int("CARDS_BATCH_RECOVERY_SECONDS", 60),
             designs_dir=Path(os.environ.get("CARDS_DESIGNS_DIR") or PROJECT_ROOT / "card_designs"),
             rate_limit_write=os.environ.get("CARDS_RATE_LIMIT_WRITE") or cls.rate_limit_write,
             rate_limit_preview=os.environ.get("CARDS_RATE_LIMIT_PREVIEW") or cls.rate_limit_preview,

@@ -214,6 +214,9 @@ class Batch(Base):
     printed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     mailed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     purged_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    # Set when the job is enqueued and touched by the job as it works: a building batch
+    # whose heartbeat has gone quiet lost its job (worker killed, Redis emptied).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
 
 class Envelope(Base):
@@ -262,6 +265,15 @@ class Card(Base):
     position_in_envelope: Mapped[int | None] = mapped_column(Integer)
 
     recipient: Mapped[Recipient | None] = relationship()
+
+
+class CardClaim(Base):
+    """A card's one and only place in a batch: the primary key makes a second claim fail."""
+
+    __tablename__ = "card_claims"
+
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
 
 
 class AuditEvent(Base):

@@ -151,6 +151,8 @@ def make_approved_cards(
     """Insert `count` approved cards quickly (one statement), oldest first."""
     from sqlalchemy import insert
 
+    if count <= 0:
+        return
     now = utcnow()
     rows = [
         {

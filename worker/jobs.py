@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -47,3 +47,82 @@ def refresh_counter(campaign_id: int) -> dict[str, int]:
     with job_session() as session:
         reading = recount(session, campaign_id)
     return {"participants": reading.participants, "cards": reading.cards}
+
+
+class BatchBuildFailed(RuntimeError):
+    """A batch build stopped; the message names the batch and the error's kind, nothing more."""
+
+
+def build_batch(batch_id: int) -> dict[str, int | str]:
+    """Render a batch's cards PDF and packing list, reporting progress in job.meta."""
+    import time
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from cardsapp.extensions import db
+    from cardsapp.render.designs import designs
+    from cardsapp.services import batches
+
+    app = _current_app()
+    config = app.extensions["cardsapp.config"]
+    last_beat = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        _report_progress(done, total)
+        now = time.monotonic()
+        if now - last_beat[0] >= batches.HEARTBEAT_EVERY_SECONDS:
+            last_beat[0] = now
+            try:
+                with db.engine.begin() as connection:
+                    batches.touch_heartbeat(connection, batch_id)
+            except SQLAlchemyError:
+                pass  # a missed beat only makes recovery look sooner; the build goes on
+
+    try:
+        with job_session() as session:
+            batch = batches.build_batch(
+                session, batch_id, config.data_dir, designs(config.designs_dir), progress
+            )
+            result: dict[str, int | str] = {"batch": batch.code, "status": batch.status.value}
+    except Exception as exc:
+        with job_session() as session:
+            batches.record_failure(session, batch_id, exc)
+        # RQ keeps the traceback in Redis: only the kind of error, never a message text.
+        raise BatchBuildFailed(f"batch {batch_id}: {type(exc).__name__}") from None
+    return result
+
+
+def _report_progress(done: int, total: int) -> None:
+    """Cards done so far, for the progress bar; Redis trouble never stops a build."""
+    import redis
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is None:
+        return
+    job.meta["done"] = done
+    job.meta["total"] = total
+    with suppress(redis.RedisError):
+        job.save_meta()
+
+
+def recover_batches() -> dict[str, list[str]]:
+    """Re-enqueue building batches whose job vanished; fail those out of attempts."""
+    from datetime import timedelta
+
+    from cardsapp.services import batches
+
+    config = _current_app().extensions["cardsapp.config"]
+    with job_session() as session:
+        done = batches.recover_batches(session, timedelta(seconds=config.batch_stale_seconds))
+    return {"requeued": done.requeued, "failed": done.failed}
+
+
+def purge_expired() -> dict[str, list[str]]:
+    """Forget message texts and files of batches mailed longer ago than the retention."""
+    from cardsapp.services import batches
+
+    config = _current_app().extensions["cardsapp.config"]
+    with job_session() as session:
+        purged = batches.purge_expired(session, config.data_dir, config.retention_days)
+    return {"purged": purged}

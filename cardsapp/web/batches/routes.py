@@ -1,0 +1,263 @@
+"""GET|POST /batches, the batch files, the status JSON, and printed / mailed."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from cardsapp.extensions import db
+from cardsapp.models import CODE_ALPHABET, Batch, BatchLayout, BatchStatus, Role, User
+from cardsapp.render.labels_pdf import DEFAULT_SHEET, SHEETS
+from cardsapp.services.audit import AuditAction, record_event
+from cardsapp.services.batches import (
+    BatchError,
+    BatchNotFound,
+    ClaimConflict,
+    IllegalBatchMove,
+    NothingToBatch,
+    batch_by_code,
+    batch_files,
+    batch_progress,
+    create_batch,
+    move_batch,
+    recent_batches,
+    waiting_cards,
+    write_labels,
+)
+from cardsapp.services.campaigns import current_campaign
+from cardsapp.web.access import recent_password_required, require_roles
+from cardsapp.web.batches import bp
+from cardsapp.web.batches.forms import CalibrationForm, CreateBatchForm, MoveForm
+
+CHUNK = 64 * 1024
+
+
+def _me() -> User:
+    return current_user.user
+
+
+def _batch(code: str) -> Batch:
+    """The batch named in the URL, or 404 (also for codes that cannot exist)."""
+    if not 1 <= len(code) <= 16 or any(c not in CODE_ALPHABET for c in code):
+        abort(404)
+    try:
+        return batch_by_code(db.session, code)
+    except BatchNotFound:
+        abort(404)
+
+
+def _no_store(response: Response) -> Response:
+    # Batch files hold messages or addresses: no cache, no proxy may keep a copy.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
+@bp.get("")
+def index() -> str:
+    """The batches, their status and progress, and what this account may do with them."""
+    me = _me()
+    campaign = current_campaign(db.session)
+    waiting = waiting_cards(db.session, campaign.id) if campaign else (0, False)
+    config = current_app.extensions["cardsapp.config"]
+    form = CreateBatchForm(formdata=None, max_cards=config.batch_default_cards)
+    calibration = CalibrationForm(
+        formdata=None, offset_x=me.label_offset_x_mm, offset_y=me.label_offset_y_mm
+    )
+    batches = recent_batches(db.session)
+    return render_template(
+        "batches/index.html",
+        campaign=campaign,
+        waiting=waiting,
+        form=form,
+        move_form=MoveForm(),
+        calibration=calibration,
+        rows=[(b, batch_progress(b)) for b in batches],
+        building=any(b.status == BatchStatus.BUILDING for b in batches),
+        can_print=me.has_role(Role.PRINTER),
+        can_address=me.has_role(Role.ADDRESSER),
+        sheets=SHEETS,
+    )
+
+
+@bp.post("")
+@require_roles(Role.PRINTER)
+def create() -> Response:
+    """Claim approved cards into a new batch; its files are built by a worker."""
+    form = CreateBatchForm()
+    campaign = current_campaign(db.session)
+    if campaign is None or not form.validate_on_submit():
+        flash(_("Choose how many cards (1 to 10,000) and a layout."), "error")
+        return redirect(url_for("batches.index"))
+    user_id, campaign_id = _me().id, campaign.id
+    # The claim opens its own transaction: end the one this request's reads began.
+    db.session.rollback()
+    try:
+        batch = create_batch(
+            db.session, campaign_id, form.max_cards.data, BatchLayout(form.layout.data), user_id
+        )
+        code = batch.code
+        db.session.commit()
+    except NothingToBatch:
+        db.session.rollback()
+        flash(_("No approved card can go into a batch now."), "error")
+        return redirect(url_for("batches.index"))
+    except ClaimConflict:
+        db.session.rollback()
+        flash(_("Someone else was building a batch at the same moment. Please try again."))
+        return redirect(url_for("batches.index"))
+    flash(_("Batch %(code)s is being built.", code=code), "success")
+    return redirect(url_for("batches.index", _anchor=f"batch-{code}"))
+
+
+@bp.get("/<code>/status.json")
+def status(code: str) -> Response:
+    """Status and progress of one batch, polled by the progress bar."""
+    batch = _batch(code)
+    progress = batch_progress(batch)
+    response = jsonify(
+        code=batch.code,
+        status=progress.status.value,
+        done=progress.done,
+        total=progress.total,
+        percent=progress.percent,
+        error=batch.error if progress.status == BatchStatus.FAILED else None,
+    )
+    return _no_store(response)
+
+
+def _send_batch_file(code: str, kind: str) -> Response:
+    batch = _batch(code)
+    if batch.status in (BatchStatus.BUILDING, BatchStatus.FAILED) or batch.purged_at:
+        abort(404)
+    path = batch_files(current_app.extensions["cardsapp.config"].data_dir, batch)[kind]
+    if not path.is_file():
+        abort(404)
+    record_event(
+        db.session, _me().id, AuditAction.BATCH_DOWNLOADED, target=f"batch:{batch.code}", file=kind
+    )
+    db.session.commit()
+    response = send_file(
+        path,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{kind}-{batch.code}.pdf",
+        max_age=0,
+        conditional=False,
+        etag=False,
+    )
+    return _no_store(response)
+
+
+@bp.get("/<code>/cards.pdf")
+@require_roles(Role.PRINTER)
+def cards_pdf(code: str) -> Response:
+    """The cards to print (messages, never addresses)."""
+    return _send_batch_file(code, "cards")
+
+
+@bp.get("/<code>/packing.pdf")
+def packing_pdf(code: str) -> Response:
+    """Envelope codes and card counts: no address, no message."""
+    return _send_batch_file(code, "packing")
+
+
+@bp.get("/<code>/labels.pdf")
+@require_roles(Role.ADDRESSER)
+@recent_password_required
+def labels_pdf(code: str) -> Response:
+    """The address labels, built in memory now and streamed; never stored anywhere."""
+    batch = _batch(code)
+    sheet = request.args.get("sheet", DEFAULT_SHEET)
+    if sheet not in SHEETS:
+        sheet = DEFAULT_SHEET
+    me = _me()
+    buffer = io.BytesIO()
+    try:
+        write_labels(
+            db.session,
+            current_app.extensions["cardsapp.addresses"],
+            batch,
+            buffer,
+            sheet,
+            (me.label_offset_x_mm, me.label_offset_y_mm),
+        )
+    except BatchError:
+        abort(404)
+    record_event(
+        db.session,
+        me.id,
+        AuditAction.LABELS_DOWNLOADED,
+        target=f"batch:{batch.code}",
+        sheet=sheet,
+        envelopes=batch.envelope_count,
+    )
+    db.session.commit()
+
+    def chunks() -> Iterator[bytes]:
+        view = buffer.getbuffer()
+        for start in range(0, len(view), CHUNK):
+            yield bytes(view[start : start + CHUNK])
+
+    response = Response(stream_with_context(chunks()), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="labels-{batch.code}.pdf"'
+    return _no_store(response)
+
+
+def _move(code: str, to: BatchStatus) -> Response:
+    batch = _batch(code)
+    if not MoveForm().validate_on_submit():
+        abort(400)
+    try:
+        move_batch(db.session, batch, to)
+        db.session.commit()
+    except IllegalBatchMove:
+        db.session.rollback()
+        flash(_("That batch cannot be marked so now."), "error")
+    return redirect(url_for("batches.index", _anchor=f"batch-{batch.code}"))
+
+
+@bp.post("/<code>/printed")
+@require_roles(Role.PRINTER)
+def mark_printed(code: str) -> Response:
+    """The cards are printed (and cut)."""
+    return _move(code, BatchStatus.PRINTED)
+
+
+@bp.post("/<code>/mailed")
+@require_roles(Role.ADDRESSER)
+def mark_mailed(code: str) -> Response:
+    """The envelopes are in the post."""
+    return _move(code, BatchStatus.MAILED)
+
+
+@bp.post("/calibration")
+@require_roles(Role.ADDRESSER)
+def calibrate() -> Response:
+    """Save this account's label offset (its printer's feed is a little off)."""
+    form = CalibrationForm()
+    if not form.validate_on_submit():
+        flash(_("Offsets are between -10 and 10 mm."), "error")
+        return redirect(url_for("batches.index"))
+    me = _me()
+    me.label_offset_x_mm = float(form.offset_x.data)
+    me.label_offset_y_mm = float(form.offset_y.data)
+    db.session.commit()
+    flash(_("Label offset saved."), "success")
+    return redirect(url_for("batches.index"))
