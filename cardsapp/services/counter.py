@@ -60,12 +60,15 @@ def count_participant(session: Session, campaign_id: int, token_hash: str) -> bo
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # ON CONFLICT DO NOTHING: two cards sent at once from one browser still count it once,
     # without a failed INSERT spoiling the caller's transaction.
-    result = session.execute(
-        insert(Participant)
-        .values(campaign_id=campaign_id, token_hash=token_hash)
-        .on_conflict_do_nothing(index_elements=["campaign_id", "token_hash"])
+    added = (
+        session.execute(
+            insert(Participant)
+            .values(campaign_id=campaign_id, token_hash=token_hash)
+            .on_conflict_do_nothing(index_elements=["campaign_id", "token_hash"])
+            .returning(Participant.id)
+        ).first()
+        is not None
     )
-    added = bool(result.rowcount)
     if added:
         session.execute(
             update(Campaign)
