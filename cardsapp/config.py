@@ -142,6 +142,9 @@ class Config:
             "SESSION_COOKIE_NAME": "cardsapp_session",
             "REMEMBER_COOKIE_DURATION": 0,
             "WTF_CSRF_TIME_LIMIT": 4 * 3600,
+            # Our pages send Referrer-Policy: no-referrer, so browsers send no Referer
+            # (and Origin: null) with forms; the token and SameSite cookies protect them.
+            "WTF_CSRF_SSL_STRICT": False,
             "BABEL_DEFAULT_LOCALE": "en",
             "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
             "RATELIMIT_ENABLED": True,

@@ -66,3 +66,18 @@ def test_hsts_is_sent_over_https_only(client):
 def test_the_language_cookie_is_httponly_and_samesite(client, lang):
     cookie = client.get(f"/language/{lang}?next=/").headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_forms_work_over_https_although_browsers_send_no_referer(client, app):
+    make_campaign(db.session)
+    db.session.commit()
+    https = "https://cards.example.org"
+    page = client.get("/write", base_url=https).get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post(
+        "/preview",
+        base_url=https,
+        data={"csrf_token": token, "design": "plain", "message": "Hello", "recipient": "any"},
+    )
+    assert response.status_code == 200
+    assert response.mimetype == "image/jpeg"
