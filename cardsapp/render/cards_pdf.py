@@ -38,7 +38,7 @@ PAPER = {"a4": landscape(A4), "letter": landscape(letter)}
 HOME_GAP_MM = 4.0  # between neighbouring cards on a home sheet
 HOME_MARGIN_MM = 7.0  # smallest sheet margin: printers cannot print the outer 3-5 mm
 HOME_ART_PAST_TRIM_MM = 2.0  # artwork beyond the trim on a home sheet (half the gap)
-SHOP_SLUG_MM = 9.0  # page area beyond the trim on a print-shop page: bleed plus marks
+SHOP_SLUG_MM = 9.0  # page beyond the trim (for a 3 mm bleed): bleed, 1 mm, marks, 1 mm
 MARK_OFFSET_MM = 3.0  # a crop mark starts this far from the trim line (clear of the art)
 MARK_LENGTH_MM = 4.0
 MARK_WIDTH_PT = 0.25
@@ -116,16 +116,19 @@ def fit_in_cell(design: Design, cell: Rect) -> Slot:
 
 def shop_page(design: Design) -> tuple[PageGeometry, Slot]:
     """A print-shop page: the trim centred on a page with room for bleed and marks."""
-    width = design.width_mm + 2 * SHOP_SLUG_MM
-    height = design.height_mm + 2 * SHOP_SLUG_MM
-    trim = Rect(SHOP_SLUG_MM, SHOP_SLUG_MM, design.width_mm, design.height_mm)
+    slug = design.bleed_mm + SHOP_SLUG_MM - 3.0
+    width = design.width_mm + 2 * slug
+    height = design.height_mm + 2 * slug
+    trim = Rect(slug, slug, design.width_mm, design.height_mm)
     return PageGeometry(width, height, (trim,)), Slot(trim, False, 1.0)
 
 
-def crop_marks(trim: Rect, page: PageGeometry, sides: str = "tblr") -> list[tuple[float, ...]]:
+def crop_marks(
+    trim: Rect, page: PageGeometry, sides: str = "tblr", offset: float = MARK_OFFSET_MM
+) -> list[tuple[float, ...]]:
     """Line segments (x1, y1, x2, y2 in mm) extending the trim lines into the margins."""
     marks: list[tuple[float, ...]] = []
-    near, far = MARK_OFFSET_MM, MARK_OFFSET_MM + MARK_LENGTH_MM
+    near, far = offset, offset + MARK_LENGTH_MM
     top, bottom, left, right = trim.y + trim.h, trim.y, trim.x, trim.x + trim.w
     for x in (left, right):
         if "t" in sides:
@@ -241,11 +244,14 @@ def render_cards_pdf(
     shop = layout == "print_shop"
     paper = "letter" if layout == "home_letter" else "a4"
     sheet = home_sheet(paper)
+    register_reportlab_fonts()
     canvas = Canvas(
         str(target) if isinstance(target, str | Path) else target,
         pagesize=PAPER[paper],
         invariant=1,
         pageCompression=1,
+        # Every font in the file is an embedded subset, even the one no text uses.
+        initialFontName=reportlab_font_name(ROUTING_FONT),
     )
     canvas.setTitle(title)
     canvas.setCreator("cardsapp")
@@ -260,7 +266,8 @@ def render_cards_pdf(
             canvas.setPageSize((page.width * mm, page.height * mm))
             _set_boxes(canvas, slot.trim, design.bleed_mm)
             painter.draw(card, slot, design.bleed_mm)
-            _marks(canvas, crop_marks(slot.trim, page))
+            # Clear of the bleed, so that no mark prints on the picture.
+            _marks(canvas, crop_marks(slot.trim, page, offset=design.bleed_mm + 1))
             canvas.showPage()
             pages += 1
         else:

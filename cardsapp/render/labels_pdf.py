@@ -144,6 +144,7 @@ def _wrap(line: str, face: str, size: float, width_pt: float) -> list[str]:
 
 def fit_address(lines: Sequence[str], width_mm: float, height_mm: float) -> FittedAddress:
     """The largest size (MAX_PT down to MIN_PT) at which the lines fit; wrap if they must."""
+    register_reportlab_fonts()
     face = reportlab_font_name(ADDRESS_FONT)
     width_pt, height_pt = width_mm * mm, height_mm * mm
     size = MAX_PT
@@ -167,7 +168,12 @@ def render_labels_pdf(
     """Write the labels PDF to `target` (in memory); return the number of sheets."""
     register_reportlab_fonts()
     sheet = SHEETS[sheet_name]
-    canvas = Canvas(target, pagesize=(sheet.page_w * mm, sheet.page_h * mm), invariant=1)
+    canvas = Canvas(
+        target,
+        pagesize=(sheet.page_w * mm, sheet.page_h * mm),
+        invariant=1,
+        initialFontName=reportlab_font_name(ADDRESS_FONT),
+    )
     canvas.setTitle(title)
     canvas.setCreator("cardsapp")
     face = reportlab_font_name(ADDRESS_FONT)

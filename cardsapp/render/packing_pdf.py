@@ -53,7 +53,10 @@ def render_packing_pdf(
     register_reportlab_fonts()
     face = reportlab_font_name(FONT)
     canvas = Canvas(
-        str(target) if isinstance(target, str | Path) else target, pagesize=A4, invariant=1
+        str(target) if isinstance(target, str | Path) else target,
+        pagesize=A4,
+        invariant=1,
+        initialFontName=face,
     )
     canvas.setTitle(f"Packing list {header.batch_code}")
     canvas.setCreator("cardsapp")
