@@ -20,7 +20,7 @@ RUN useradd --system --create-home --home-dir /home/cards --uid 10001 cards \
     && mkdir -p /var/lib/cardsapp/batches && chown -R cards /var/lib/cardsapp
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md gunicorn.conf.py ./
 COPY cardsapp ./cardsapp
 COPY worker ./worker
 COPY card_designs ./card_designs
@@ -30,6 +30,4 @@ RUN pip install . \
 USER cards
 EXPOSE 8000
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "8", \
-     "--access-logformat", "%(t)s \"%(m)s %(U)s\" %(s)s %(M)sms", "--access-logfile", "-", \
-     "cardsapp:create_app()"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "cardsapp:create_app()"]

@@ -14,7 +14,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from cardsapp.config import Config
+from cardsapp.config import PROJECT_ROOT, Config
 from cardsapp.extensions import db
 from cardsapp.models import Campaign
 from cardsapp.redis_server import EmbeddedRedis
@@ -59,17 +59,12 @@ def dev_command(host: str, port: int) -> None:
         subprocess.Popen(  # noqa: S603 - fixed argv
             [
                 str(bin_dir / "gunicorn"),
+                "--config",
+                str(PROJECT_ROOT / "gunicorn.conf.py"),
                 "--bind",
                 f"{host}:{port}",
                 "--workers",
                 "2",
-                "--threads",
-                "4",
-                "--access-logfile",
-                "-",
-                # The access log format leaves out the client address on purpose.
-                "--access-logformat",
-                '%(t)s "%(m)s %(U)s" %(s)s %(M)sms',
                 "cardsapp:create_app()",
             ],
             env=env,

@@ -1,0 +1,31 @@
+"""Gunicorn settings for production and for the load benchmark (one source of truth).
+
+Measured on a 2-core machine (see docs/operations.md): preview rendering is
+CPU-bound, page rendering is mostly I/O-free Python, so two processes per core
+with a few threads each keeps both cores busy without queueing work behind a
+slow preview. Override with GUNICORN_WORKERS / GUNICORN_THREADS.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+worker_class = "gthread"
+# A request that takes longer than this is a bug or an overload: fail it, keep the worker.
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then so a slow leak can never take the site down.
+max_requests = 5000
+max_requests_jitter = 500
+# A short accept queue: under overload new connections are refused quickly rather
+# than waiting for seconds behind a queue nobody will see the end of.
+backlog = 256
+# No preload: each worker opens its own database pool and Redis connection after the fork.
+preload_app = False
+accesslog = "-"
+# No client address in the access log: we store no IP addresses, not even in logs.
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+control_socket_disable = True
