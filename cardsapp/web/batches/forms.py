@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
 from cardsapp.models import BatchLayout
@@ -25,7 +26,7 @@ class CreateBatchForm(FlaskForm):
     )
     layout = SelectField(
         _l("Layout"),
-        choices=[(layout.value, label) for layout, label in LAYOUT_LABELS.items()],
+        choices=[SelectChoice(layout.value, label) for layout, label in LAYOUT_LABELS.items()],
         default=BatchLayout.HOME_A4.value,
     )
 

@@ -1,0 +1,64 @@
+"""The batch commands: build-batch, export-batch and purge."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from cardsapp.extensions import db
+from cardsapp.models import AuditEvent, Batch, BatchStatus, utcnow
+from tests.factories import make_approved_cards, make_campaign, make_recipient
+
+
+def _campaign(app, cards=5):  # type: ignore[no-untyped-def]
+    campaign = make_campaign(db.session)
+    make_recipient(db.session, app.extensions["cardsapp.addresses"], campaign, 1)
+    make_approved_cards(db.session, campaign, cards)
+    db.session.commit()
+    return campaign
+
+
+def test_build_batch_wait_prints_the_code_of_a_ready_batch(app, runner):
+    _campaign(app)
+    result = runner.invoke(args=["build-batch", "--max-cards", "3", "--wait"])
+    assert result.exit_code == 0, result.output
+    code = result.stdout.strip().splitlines()[-1]
+    db.session.expire_all()
+    batch = db.session.scalars(select(Batch).where(Batch.code == code)).one()
+    assert batch.status == BatchStatus.READY and batch.card_count == 3
+
+
+def test_build_batch_without_cards_says_so(app, runner):
+    make_campaign(db.session)
+    db.session.commit()
+    result = runner.invoke(args=["build-batch"])
+    assert result.exit_code != 0
+    assert "no approved cards" in result.output
+
+
+def test_export_batch_writes_cards_and_labels_and_audits_both(app, runner, tmp_path):
+    _campaign(app)
+    code = runner.invoke(args=["build-batch", "--wait"]).stdout.strip().splitlines()[-1]
+    cards, labels = tmp_path / "cards.pdf", tmp_path / "labels.pdf"
+    result = runner.invoke(
+        args=["export-batch", code.lower(), "--cards", str(cards), "--labels", str(labels)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Testa Recipientova 1" in PdfReader(labels).pages[0].extract_text()
+    assert len(PdfReader(cards).pages) == 2
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions[-2:] == ["batch_downloaded", "labels_downloaded"]
+
+
+def test_purge_forgets_long_mailed_batches(app, runner):
+    _campaign(app)
+    code = runner.invoke(args=["build-batch", "--wait"]).stdout.strip().splitlines()[-1]
+    db.session.expire_all()
+    batch = db.session.scalars(select(Batch).where(Batch.code == code)).one()
+    batch.status = BatchStatus.MAILED
+    batch.mailed_at = utcnow() - timedelta(days=90)
+    db.session.commit()
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0 and "Purged 1 batches" in result.output
