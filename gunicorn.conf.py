@@ -29,3 +29,13 @@ accesslog = "-"
 # No client address in the access log: we store no IP addresses, not even in logs.
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 control_socket_disable = True
+
+
+def post_worker_init(worker: object) -> None:
+    """Warm the fonts and artwork caches before the worker takes its first request."""
+    from cardsapp.config import Config
+    from cardsapp.render.designs import designs
+    from cardsapp.render.preview import warm_caches
+    from cardsapp.web.donate.routes import PREVIEW_WIDTH_PX
+
+    warm_caches(designs(Config.from_env().designs_dir), PREVIEW_WIDTH_PX)

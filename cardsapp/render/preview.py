@@ -111,3 +111,13 @@ def compose_thumbnail(design: Design, width_px: int = 320) -> bytes:
     buffer = io.BytesIO()
     artwork_at_width(design, width_px).save(buffer, "JPEG", quality=PREVIEW_QUALITY)
     return buffer.getvalue()
+
+
+def warm_caches(available: dict[str, Design], preview_width_px: int = 1000) -> None:
+    """Load fonts, decode artwork and make thumbnails now, not on a donor's first request."""
+    from cardsapp.render.fonts import preload_fonts
+
+    preload_fonts()
+    for design in available.values():
+        artwork_at_width(design, preview_width_px)
+        compose_thumbnail(design)

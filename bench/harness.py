@@ -1,0 +1,361 @@
+"""Shared pieces of the load and fault benchmarks: servers, users, measured steps."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import gevent
+from cryptography.fernet import Fernet
+from locust import constant_throughput, task
+from locust.contrib.fasthttp import FastHttpUser
+from locust.env import Environment
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from cardsapp.redis_server import EmbeddedRedis  # noqa: E402
+
+P99_LIMIT_MS = 300
+MESSAGES = [
+    "Дарагая мама! Шчыра віншую з Днём маці. Няхай вясна прынясе цяпло і надзею.",
+    "Дорогая мама! Поздравляю вас с Днём матери. Пусть весна принесёт тепло и силы.",
+    "Dear mum, thinking of you on Mother's Day. You are not alone; many of us care.",
+]
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Step:
+    target_rps: float
+    achieved_rps: float
+    p99_ms: float
+    requests: int
+    statuses: dict[int, int] = field(default_factory=dict)
+    failures: int = 0
+
+    @property
+    def errors_5xx(self) -> int:
+        return sum(n for code, n in self.statuses.items() if code >= 500 or code == 0)
+
+    @property
+    def held(self) -> bool:
+        return (
+            self.p99_ms < P99_LIMIT_MS
+            and self.errors_5xx == 0
+            and self.achieved_rps >= 0.9 * self.target_rps
+        )
+
+    def line(self) -> str:
+        codes = " ".join(f"{c}:{n}" for c, n in sorted(self.statuses.items()))
+        verdict = "held" if self.held else "NOT held"
+        return (
+            f"  target {self.target_rps:6.0f} rps: achieved {self.achieved_rps:6.1f}, "
+            f"p99 {self.p99_ms:5.0f} ms, {codes} -> {verdict}"
+        )
+
+
+class Donor(FastHttpUser):
+    """Reads the campaign, opens the form, previews twice, sometimes sends."""
+
+    weight = 8
+    wait_time = constant_throughput(1)
+    token = ""
+
+    def on_start(self) -> None:
+        page = self.client.get("/write", name="GET /write")
+        found = CSRF.search(page.text or "")
+        self.token = found.group(1) if found else ""
+
+    def _fields(self) -> dict[str, str]:
+        return {
+            "csrf_token": self.token,
+            "design": random.choice(["tulips", "birds", "plain", "window"]),
+            "message": random.choice(MESSAGES) + f" {random.randint(1, 10**6)}",
+            "signature": "Тэст",
+            "recipient": "any",
+        }
+
+    @task(4)
+    def landing(self) -> None:
+        self.client.get("/", name="GET /")
+
+    @task(1)
+    def write_page(self) -> None:
+        self.client.get("/write", name="GET /write")
+
+    @task(3)
+    def preview(self) -> None:
+        self.client.post(
+            "/preview",
+            data=self._fields(),
+            headers={"X-CSRFToken": self.token, "X-Requested-With": "fetch"},
+            name="POST /preview",
+        )
+
+    @task(1)
+    def submit(self) -> None:
+        fields = {**self._fields(), "send": "1"}
+        self.client.post("/write", data=fields, name="POST /write", allow_redirects=False)
+
+
+class CounterReader(FastHttpUser):
+    weight = 3
+    wait_time = constant_throughput(1)
+
+    @task
+    def counter(self) -> None:
+        self.client.get("/api/counter", name="GET /api/counter")
+
+
+class Moderator(FastHttpUser):
+    """Logs in once and pages through the queue."""
+
+    weight = 1
+    wait_time = constant_throughput(1)
+    login: tuple[str, str] = ("", "")
+
+    def on_start(self) -> None:
+        page = self.client.get("/login", name="GET /login")
+        found = CSRF.search(page.text or "")
+        email, password = self.login
+        self.client.post(
+            "/login",
+            data={
+                "csrf_token": found.group(1) if found else "",
+                "email": email,
+                "password": password,
+            },
+            name="POST /login",
+            allow_redirects=False,
+        )
+
+    @task
+    def queue(self) -> None:
+        self.client.get("/moderate", name="GET /moderate")
+
+
+class Bare(FastHttpUser):
+    wait_time = constant_throughput(1)
+
+    @task
+    def ok(self) -> None:
+        self.client.get("/", name="GET bare")
+
+
+def run_step(host: str, users: list[type[FastHttpUser]], rate: float, seconds: float) -> Step:
+    """Run `rate` requests a second for `seconds` (after a short warm-up) and measure."""
+    statuses: dict[int, int] = {}
+    env = Environment(user_classes=users, host=host)
+
+    by_name: dict[str, dict[int, int]] = {}
+
+    def count(name="", response=None, **_kwargs) -> None:  # type: ignore[no-untyped-def]
+        code = getattr(response, "status_code", 0) or 0
+        statuses[code] = statuses.get(code, 0) + 1
+        per = by_name.setdefault(name, {})
+        per[code] = per.get(code, 0) + 1
+
+    runner = env.create_local_runner()
+    user_count = max(1, round(rate))
+    runner.start(user_count, spawn_rate=min(100, max(10, user_count)))
+    gevent.sleep(3)
+    env.stats.reset_all()
+    env.events.request.add_listener(count)
+    started = time.monotonic()
+    gevent.sleep(seconds)
+    elapsed = time.monotonic() - started
+    total = env.stats.total
+    step = Step(
+        target_rps=rate,
+        achieved_rps=total.num_requests / elapsed,
+        p99_ms=total.get_response_time_percentile(0.99) or 0.0,
+        requests=total.num_requests,
+        statuses=dict(statuses),
+        failures=total.num_failures,
+    )
+    env.events.request.remove_listener(count)
+    runner.quit()
+    if os.environ.get("LOAD_VERBOSE"):
+        for name, entry in sorted(env.stats.entries.items()):
+            print(
+                f"    {name[1]} {name[0]}: median {entry.median_response_time} ms, "
+                f"p99 {entry.get_response_time_percentile(0.99)} ms, {by_name.get(name[0])}"
+            )
+    return step
+
+
+def search(
+    host: str, users: list[type[FastHttpUser]], start: float, seconds: float
+) -> tuple[Step | None, list[Step]]:
+    """Step the rate up by 25% until a step is not held; return the last held step."""
+    run_step(host, users, start, 4)  # warm-up: connections, sessions, first pages
+    rate, best, steps = start, None, []
+    while rate < 5000:
+        step = run_step(host, users, rate, seconds)
+        steps.append(step)
+        print(step.line(), flush=True)
+        if not step.held:
+            break
+        best = step
+        rate *= 1.25
+    return best, steps
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A throw-away certificate for 127.0.0.1: production cookies are Secure, so we speak TLS."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def start_server(
+    app: str, port: int, env: dict[str, str], tls: tuple[Path, Path]
+) -> subprocess.Popen[bytes]:
+    """gunicorn with gunicorn.conf.py, speaking TLS on a loopback port."""
+    process = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "-c",
+            str(ROOT / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--certfile",
+            str(tls[0]),
+            "--keyfile",
+            str(tls[1]),
+            "--access-logfile",
+            "/dev/null",
+            app,
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"{app} did not start")
+
+
+def recovery_seconds(host: str, limit: float = 60) -> float:
+    """Seconds until the landing page answers 200 within P99_LIMIT_MS five times running."""
+    import ssl
+    import urllib.request
+
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    started, good = time.monotonic(), 0
+    while time.monotonic() - started < limit:
+        t0 = time.monotonic()
+        try:
+            with urllib.request.urlopen(host + "/", timeout=5, context=context) as response:  # noqa: S310
+                ok = response.status == 200
+        except Exception:
+            ok = False
+        good = good + 1 if ok and (time.monotonic() - t0) * 1000 < P99_LIMIT_MS else 0
+        if good >= 5:
+            return round(time.monotonic() - started, 1)
+        time.sleep(0.2)
+    return float("inf")
+
+
+class Stack:
+    """A private Redis, a fresh database with demo data and the environment to reach them."""
+
+    def __init__(self, database_url: str | None = None) -> None:
+        self.tmp = Path(tempfile.mkdtemp(prefix="cards-bench-"))
+        self.redis = EmbeddedRedis(self.tmp / "redis").start()
+        self.database_url = database_url or f"sqlite:///{self.tmp / 'bench.sqlite3'}"
+        self.env = dict(os.environ)
+        self.env.update(
+            CARDS_ENV="production",
+            CARDS_INSTANCE_PATH=str(self.tmp),
+            SECRET_KEY=secrets.token_urlsafe(48),
+            CARDS_ADDRESS_KEYS=Fernet.generate_key().decode(),
+            DATABASE_URL=self.database_url,
+            REDIS_URL=self.redis.url,
+            CARDS_RATE_LIMIT_WRITE="1000000 per minute",
+            CARDS_RATE_LIMIT_PREVIEW="1000000 per minute",
+            CARDS_RATE_LIMIT_LOGIN="1000000 per minute",
+            PYTHONPATH=str(ROOT / "bench"),
+        )
+        self.tls = self_signed_certificate(self.tmp)
+        self.servers: list[subprocess.Popen[bytes]] = []
+
+    def prepare(self) -> None:
+        """init-db and demo data; remember the demo moderator's login."""
+        cardsapp = str(BIN / "cardsapp")
+        subprocess.run([cardsapp, "init-db"], env=self.env, check=True, capture_output=True)
+        demo = subprocess.run(
+            [cardsapp, "demo"], env=self.env, check=True, capture_output=True, text=True
+        )
+        moderator = re.search(r"moderator\s+(\S+)\s+(\S+)", demo.stdout)
+        Moderator.login = (moderator.group(1), moderator.group(2)) if moderator else ("", "")
+
+    def serve(self, app: str = "cardsapp:create_app()") -> str:
+        """Start gunicorn for `app`; return its https URL."""
+        port = free_port()
+        self.servers.append(start_server(app, port, self.env, self.tls))
+        return f"https://127.0.0.1:{port}"
+
+    def close(self) -> None:
+        for server in self.servers:
+            server.terminate()
+            server.wait(timeout=30)
+        self.redis.stop()
