@@ -40,7 +40,8 @@
     var outcome = card.querySelector(".outcome");
     var body = new FormData(form);
     card.classList.add("busy");
-    fetch(form.action, {
+    // form.action would be the <input name="action">, not the URL.
+    fetch(form.getAttribute("action"), {
       method: "POST",
       body: body,
       credentials: "same-origin",
@@ -50,6 +51,7 @@
     }).then(function (answer) {
       card.classList.remove("busy");
       outcome.textContent = answer.data.message || "";
+      if (answer.data.waiting) { document.getElementById("waiting").textContent = answer.data.waiting; }
       if (answer.status === 200 || answer.status === 409) {
         var following = nextAfter(card);
         card.classList.add("decided", answer.data.status === "rejected" ? "was-rejected" : "was-approved");

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -158,9 +159,19 @@ def _answer(
     ok: bool, message: str, back: Response, code: int, status: str | None = None
 ) -> Response | tuple[Response, int]:
     if _wants_json():
-        return jsonify(ok=ok, message=message, status=status), code
+        return jsonify(ok=ok, message=message, status=status, waiting=_waiting_text()), code
     flash(message, "ok" if ok else "error")
     return back
+
+
+def _waiting_text() -> str | None:
+    campaign = _campaign()
+    if campaign is None:
+        return None
+    waiting = count_waiting(db.session, campaign.id)
+    if waiting.more:
+        return _("More than %(num)d cards are waiting.", num=waiting.count)
+    return ngettext("%(num)d card is waiting.", "%(num)d cards are waiting.", waiting.count)
 
 
 @bp.post("/approve-unflagged")
