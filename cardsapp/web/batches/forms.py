@@ -12,9 +12,9 @@ from cardsapp.models import BatchLayout
 from cardsapp.services.batches import MAX_CARDS
 
 LAYOUT_LABELS = {
-    BatchLayout.HOME_A4: _l("Home printer, A4: four cards to a sheet"),
-    BatchLayout.HOME_LETTER: _l("Home printer, Letter: four cards to a sheet"),
-    BatchLayout.PRINT_SHOP: _l("Print shop: one card per page with bleed"),
+    BatchLayout.HOME_A4: _l("Home printer, A4, 4 a sheet"),
+    BatchLayout.HOME_LETTER: _l("Home printer, Letter, 4 a sheet"),
+    BatchLayout.PRINT_SHOP: _l("Print shop, 1 a page, bleed"),
 }
 MAX_OFFSET_MM = 10
 

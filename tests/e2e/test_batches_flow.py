@@ -1,0 +1,120 @@
+"""A printer watches a batch being built; an addresser types her password again for labels."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cardsapp.models import Role
+from cardsapp.services.campaigns import current_campaign
+from tests.conftest import ROOT, worker_env
+from tests.factories import (
+    STAFF_PASSWORD,
+    make_approved_cards,
+    make_campaign,
+    make_recipient,
+    make_user,
+)
+
+pytestmark = pytest.mark.e2e
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+CARDS = 2400  # enough for the progress bar to be seen moving
+
+
+@pytest.fixture
+def batch_staff(live_server) -> dict[Role, str]:
+    """A printer and an addresser, and approved cards waiting in the current campaign."""
+    with live_server.session() as session:
+        campaign = current_campaign(session) or make_campaign(session)
+        campaign.cap_per_batch = CARDS
+        campaign.cap_per_campaign = CARDS * 10
+        box = live_server.app.extensions["cardsapp.addresses"]
+        for n in range(1, 41):
+            make_recipient(session, box, campaign, 700 + n)
+        make_approved_cards(session, campaign, CARDS, start=50_000)
+        emails = {role: make_user(session, role).email for role in (Role.PRINTER, Role.ADDRESSER)}
+        session.commit()
+    return emails
+
+
+def _log_in(page, url: str, email: str) -> None:
+    page.goto(f"{url}/login")
+    page.fill("#email", email)
+    page.fill("#password", STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/batches")
+
+
+def test_a_printer_watches_the_progress_bar_finish_and_an_addresser_gets_labels(
+    live_server, batch_staff, make_page, tmp_path
+):
+    from playwright.sync_api import expect
+
+    url = live_server.url
+    page = make_page()
+    _log_in(page, url, batch_staff[Role.PRINTER])
+    page.fill("#max_cards", str(CARDS + 100))
+    page.click("#build-batch")
+    row = page.locator(".batch").first
+    expect(row).to_have_attribute("data-status", "building")
+    bar = row.locator("progress")
+    expect(bar).to_be_visible()
+
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "worker"],
+        env=worker_env(live_server.app.extensions["cardsapp.config"]),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        moving = False
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and page.locator(".batch.status-building").count():
+            value = bar.evaluate("b => b.isConnected ? b.value / b.max : -1")
+            if 0 < value < 1 and not moving:
+                moving = True
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(SHOTS / "batches-building-phone.png"), full_page=True)
+            time.sleep(0.05)
+        # The page reloads itself when the batch is ready: the downloads appear.
+        expect(page.locator(".batch").first).to_have_attribute(
+            "data-status", "ready", timeout=60_000
+        )
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    assert moving, "the progress bar never showed a batch half-way"
+    expect(page.get_by_role("link", name="Cards PDF").first).to_be_visible()
+    expect(page.get_by_role("link", name="Labels, A4 (Avery L7163)")).to_have_count(0)
+    page.screenshot(path=str(SHOTS / "batches-ready-phone.png"), full_page=True)
+    with page.expect_download() as cards:
+        page.get_by_role("link", name="Cards PDF").first.click()
+    assert cards.value.suggested_filename.startswith("cards-")
+
+    addresser = make_page()
+    _log_in(addresser, url, batch_staff[Role.ADDRESSER])
+    config = live_server.app.extensions["cardsapp.config"]
+    minutes = config.fresh_login_minutes
+    config.fresh_login_minutes = 0  # as if she logged in long ago
+    try:
+        addresser.get_by_role("link", name="Labels, A4 (Avery L7163)").first.click()
+        addresser.wait_for_url("**/reauth**")
+    finally:
+        config.fresh_login_minutes = minutes
+    addresser.screenshot(path=str(SHOTS / "batches-reauth-phone.png"), full_page=True)
+    addresser.fill("#password", STAFF_PASSWORD)
+    with addresser.expect_download() as labels:
+        addresser.get_by_role("button", name="Continue").click()
+    saved = tmp_path / "labels.pdf"
+    labels.value.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF")
+    assert labels.value.suggested_filename.startswith("labels-")
