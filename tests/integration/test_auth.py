@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import select
 
 from cardsapp import create_app
@@ -167,6 +168,7 @@ def test_login_throttling_holds_after_a_redis_restart(config, tmp_path: Path):
 
 def test_a_client_is_throttled_across_accounts(config):
     config.rate_limit_login = "3 per minute"
+    redis.Redis.from_url(config.redis_url).flushdb()  # the tests' own Redis database only
     app = create_app(config)
     with app.app_context():
         client = app.test_client()
