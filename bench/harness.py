@@ -281,33 +281,40 @@ def start_server(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"{app} did not start")
+    # Ready when every worker has warmed up: a run of quick answers in a row.
+    deadline, quick = time.monotonic() + 120, 0
+    while time.monotonic() < deadline and quick < 20:
+        started = time.monotonic()
+        quick = quick + 1 if _answers(f"https://127.0.0.1:{port}/") else 0
+        if time.monotonic() - started > 0.1:
+            quick = 0
+        time.sleep(0.05)
+    if quick < 20:
+        process.kill()
+        raise RuntimeError(f"{app} did not start")
+    return process
 
 
-def recovery_seconds(host: str, limit: float = 60) -> float:
-    """Seconds until the landing page answers 200 within P99_LIMIT_MS five times running."""
+def _answers(url: str) -> bool:
     import ssl
     import urllib.request
 
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
+    try:
+        with urllib.request.urlopen(url, timeout=5, context=context) as response:  # noqa: S310
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def recovery_seconds(host: str, limit: float = 60) -> float:
+    """Seconds until the landing page answers 200 within P99_LIMIT_MS five times running."""
     started, good = time.monotonic(), 0
     while time.monotonic() - started < limit:
         t0 = time.monotonic()
-        try:
-            with urllib.request.urlopen(host + "/", timeout=5, context=context) as response:  # noqa: S310
-                ok = response.status == 200
-        except Exception:
-            ok = False
+        ok = _answers(host + "/")
         good = good + 1 if ok and (time.monotonic() - t0) * 1000 < P99_LIMIT_MS else 0
         if good >= 5:
             return round(time.monotonic() - started, 1)
@@ -359,3 +366,89 @@ class Stack:
             server.terminate()
             server.wait(timeout=30)
         self.redis.stop()
+
+
+@dataclass
+class Ledger:
+    """Every answer of a fault run, in order: when, what, which status, which card."""
+
+    started: float = field(default_factory=time.monotonic)
+    rows: list[tuple[float, str, int, str]] = field(default_factory=list)
+
+    def record(self, name: str = "", response=None, **_kwargs) -> None:  # type: ignore[no-untyped-def]
+        code = getattr(response, "status_code", 0) or 0
+        location = ""
+        if code == 303 and response is not None:
+            location = (response.headers.get("Location") or "").rstrip("/").rsplit("/", 1)[-1]
+        self.rows.append((time.monotonic() - self.started, name, code, location))
+
+    def references(self) -> list[str]:
+        """The cards whose submission got a success answer."""
+        return [ref for _t, name, code, ref in self.rows if code == 303 and ref]
+
+    def statuses(self, since: float = 0, until: float = float("inf"), name: str = "") -> dict:
+        counts: dict[int, int] = {}
+        for t, n, code, _ref in self.rows:
+            if since <= t < until and (not name or n == name):
+                counts[code] = counts.get(code, 0) + 1
+        return counts
+
+
+def run_with_ledger(
+    host: str, users: list[type[FastHttpUser]], rate: float, seconds: float, during
+) -> Ledger:  # type: ignore[no-untyped-def]
+    """Run a steady load for `seconds` while `during(ledger)` (a gevent greenlet) does harm."""
+    env = Environment(user_classes=users, host=host)
+    ledger = Ledger()
+    env.events.request.add_listener(ledger.record)
+    runner = env.create_local_runner()
+    runner.start(max(1, round(rate)), spawn_rate=min(100, max(10, round(rate))))
+    harm = gevent.spawn(during, ledger)
+    gevent.sleep(seconds)
+    runner.quit()
+    harm.join(timeout=120)
+    return ledger
+
+
+def stored_references(database_url: str, references: list[str]) -> set[str]:
+    """Which of these card references are in the database."""
+    from sqlalchemy import create_engine, select
+
+    from cardsapp.models import Card
+
+    engine = create_engine(database_url)
+    found: set[str] = set()
+    with engine.connect() as connection:
+        for start in range(0, len(references), 500):
+            chunk = references[start : start + 500]
+            found |= set(
+                connection.scalars(select(Card.reference).where(Card.reference.in_(chunk)))
+            )
+    engine.dispose()
+    return found
+
+
+def card_count(database_url: str) -> int:
+    from sqlalchemy import create_engine, func, select
+
+    from cardsapp.models import Card
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        count = connection.scalar(select(func.count(Card.id))) or 0
+    engine.dispose()
+    return count
+
+
+class Writer(Donor):
+    """A donor who mostly sends cards: the fault runs count what was kept."""
+
+    weight = 1
+
+    @task(3)
+    def send(self) -> None:
+        self.submit()
+
+    @task(1)
+    def counter(self) -> None:
+        self.client.get("/api/counter", name="GET /api/counter")
