@@ -10,7 +10,7 @@ from pypdf.generic import ContentStream
 
 from cardsapp.domain.envelopes import routing_code
 from cardsapp.render.card import layout_card
-from cardsapp.render.cards_pdf import PrintCard, render_cards_pdf
+from cardsapp.render.cards_pdf import PrintCard, print_layout, render_cards_pdf
 from cardsapp.render.designs import designs
 
 MM = 72 / 25.4
@@ -238,3 +238,9 @@ def test_a_portrait_design_is_turned_to_fit_the_landscape_cell():
     reader = render(cards(1, [portrait[0].slug]), "home_a4")
     ((_, matrix),) = drawing(reader, 0)[0]
     assert near(matrix[0], 0) and matrix[1] > 0  # a quarter turn
+
+
+@pytest.mark.parametrize("design", list(DESIGNS.values()), ids=lambda d: d.slug)
+def test_the_print_layout_is_the_preview_layout(design):
+    for text in [*MESSAGES, "Ў" * 30 + " слова " * 40, "a\n\nb"]:
+        assert print_layout(design, text, "Алеся") == layout_card(design, text, "Алеся")
