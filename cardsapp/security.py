@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -15,8 +16,23 @@ CSP_FILES = "default-src 'none'; frame-ancestors 'none'; sandbox"
 EMBEDDABLE = ("/api/counter", "/counter.svg")
 
 
+def refuse_crowded_forms() -> None:
+    """413 for a url-encoded form with more fields than MAX_FORM_PARTS.
+
+    Werkzeug limits the parts of multipart forms only; a url-encoded body within
+    MAX_CONTENT_LENGTH could still carry tens of thousands of fields.
+    """
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return
+    # Reading the body here respects MAX_CONTENT_LENGTH; the form is parsed from this cache.
+    fields = request.get_data(cache=True).count(b"&") + 1
+    if fields > current_app.config["MAX_FORM_PARTS"]:
+        raise RequestEntityTooLarge()
+
+
 def init_app(app: Flask) -> None:
-    """Add the headers after every request."""
+    """Add the headers after every request, and refuse crowded forms before anything reads them."""
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_crowded_forms)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
