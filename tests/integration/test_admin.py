@@ -253,3 +253,34 @@ def test_an_admin_cannot_lock_themselves_out(app, admin_client, admin):
     db.session.refresh(admin)
     assert admin.active and Role.ADMIN in admin.roles
     assert admin_client.get("/admin").status_code == 200
+
+
+def test_admins_see_what_is_held_and_when_it_goes(app, client):
+    from datetime import timedelta
+
+    from cardsapp.models import Batch, BatchStatus, utcnow
+
+    box = app.extensions["cardsapp.addresses"]
+    campaign = make_campaign(db.session, cards_count=41, participants_count=17)
+    make_recipient(db.session, box, campaign, 1)
+    mailed = utcnow() - timedelta(days=3)
+    db.session.add(
+        Batch(code="MAILED22", campaign_id=campaign.id, status=BatchStatus.MAILED, mailed_at=mailed)
+    )
+    admin = make_user(db.session, Role.ADMIN)
+    moderator = make_user(db.session, Role.MODERATOR)
+    db.session.commit()
+
+    other = app.test_client()
+    log_in(other, moderator.email)
+    assert other.get("/admin/data").status_code == 403
+
+    log_in(client, admin.email)
+    page = client.get("/admin/data", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "1 recipient" in text and "41 cards written" in text and "17 browsers counted" in text
+    retention = app.extensions["cardsapp.config"].retention_days
+    assert f"Deleted {retention} days after" in text
+    assert "MAILED22" in text
+    assert "Fictionville" not in text and "@example.org" not in text

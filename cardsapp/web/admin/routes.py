@@ -495,3 +495,14 @@ def audit() -> str:
         args = {k: v for k, v in request.args.items() if k != "before"}
         next_url = url_for("admin.audit", before=page.next_before, **args)
     return render_template("admin/audit.html", form=form, page=page, next_url=next_url)
+
+
+@bp.get("/data")
+def data_held() -> str:
+    """What we hold about people, how it is protected and when it goes."""
+    from cardsapp.services.holdings import data_holdings
+
+    config = current_app.extensions["cardsapp.config"]
+    return render_template(
+        "admin/data.html", holdings=data_holdings(db.session, config.retention_days)
+    )
