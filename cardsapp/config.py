@@ -14,6 +14,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 
 
+# Words that betray a secret copied from documentation rather than generated.
+PLACEHOLDERS = ("change", "secret", "example", "default", "xxxx", "password", "replace")
+
+
 class ConfigError(RuntimeError):
     """The configuration cannot be used (for example production with defaults)."""
 
@@ -99,6 +103,11 @@ class Config:
                 )
             if len(secret) < 32:
                 raise ConfigError("SECRET_KEY must be at least 32 characters in production.")
+            if len(set(secret)) < 8 or any(word in secret.lower() for word in PLACEHOLDERS):
+                raise ConfigError(
+                    "SECRET_KEY looks like a placeholder: generate a random one "
+                    "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')."
+                )
         else:
             secret = secret or _instance_secret(
                 instance, "dev-secret-key", lambda: secrets.token_urlsafe(48)

@@ -24,7 +24,7 @@ def test_production_refuses_a_short_secret(monkeypatch, tmp_path):
 def test_production_starts_with_real_keys(monkeypatch, tmp_path):
     key = Fernet.generate_key().decode()
     monkeypatch.setenv("CARDS_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("SECRET_KEY", "q7Vw-2xLp9ZrT4mKc8NbY3hJd6FgS1aE")
     monkeypatch.setenv("CARDS_ADDRESS_KEYS", f"{key}, {Fernet.generate_key().decode()}")
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://db/cards")
     config = Config.from_env()
@@ -49,4 +49,16 @@ def test_a_garbled_number_is_reported_by_name(monkeypatch, tmp_path):
     monkeypatch.setenv("CARDS_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("CARDS_RETENTION_DAYS", "sixty")
     with pytest.raises(ConfigError, match="CARDS_RETENTION_DAYS"):
+        Config.from_env()
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["change-me-change-me-change-me-change-me", "a" * 40, "my-super-secret-key-for-production-use"],
+)
+def test_production_refuses_a_placeholder_secret(monkeypatch, tmp_path, secret):
+    monkeypatch.setenv("CARDS_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", secret)
+    monkeypatch.setenv("CARDS_ADDRESS_KEYS", Fernet.generate_key().decode())
+    with pytest.raises(ConfigError, match="placeholder"):
         Config.from_env()
