@@ -25,7 +25,7 @@ from tests.factories import (
 pytestmark = pytest.mark.e2e
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-CARDS = 2400  # enough for the progress bar to be seen moving
+CARDS = 5000  # enough for the progress bar to be seen moving (polled twice a second)
 
 
 @pytest.fixture

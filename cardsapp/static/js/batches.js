@@ -6,7 +6,7 @@
     document.querySelectorAll(".batch[data-status='building']")
   );
   if (!rows.length || !window.fetch) { return; }
-  var INTERVAL = 1000;
+  var INTERVAL = 500;
 
   function poll(row) {
     fetch(row.getAttribute("data-status-url"), {
