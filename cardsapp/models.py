@@ -208,6 +208,8 @@ class Batch(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     job_id: Mapped[str | None] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Attempts that raised an error; a job lost with its worker does not count here.
+    failures: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     ready_at: Mapped[datetime | None] = mapped_column(AwareDateTime())

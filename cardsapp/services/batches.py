@@ -55,7 +55,10 @@ log = logging.getLogger(__name__)
 
 BUILD_JOB = "worker.jobs.build_batch"
 BATCH_QUEUE = "batches"
-MAX_ATTEMPTS = 3
+# A build that raises is tried three times; a build lost with its worker (killed, Redis
+# emptied) is not the batch's fault and is tried again up to MAX_ATTEMPTS in all.
+MAX_FAILURES = 3
+MAX_ATTEMPTS = 12
 MAX_CARDS = 10_000
 # How far past the requested number the claim looks for cards it may take (some wait for a
 # paused or full recipient); bounded so that a claim costs the same whatever the backlog.
@@ -484,6 +487,7 @@ def record_failure(session: Session, batch_id: int, error: Exception) -> None:
     """Remember why a build failed, in words with no personal data (the exception's kind)."""
     batch = session.get(Batch, batch_id)
     if batch is not None and batch.status == BatchStatus.BUILDING:
+        batch.failures += 1
         batch.error = f"attempt {batch.attempts}: {type(error).__name__}"[:500]
 
 
@@ -585,7 +589,7 @@ def recover_batches(
     for batch in session.scalars(query):
         if waiting(batch.job_id):
             continue
-        if batch.attempts >= MAX_ATTEMPTS:
+        if batch.failures >= MAX_FAILURES or batch.attempts >= MAX_ATTEMPTS:
             batch.status = BatchStatus.FAILED
             batch.error = (
                 f"Stopped after {batch.attempts} attempts"

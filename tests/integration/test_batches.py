@@ -24,6 +24,7 @@ from cardsapp.models import (
 )
 from cardsapp.render.designs import designs
 from cardsapp.services.batches import (
+    MAX_ATTEMPTS,
     ClaimConflict,
     NothingToBatch,
     batch_files,
@@ -31,6 +32,7 @@ from cardsapp.services.batches import (
     create_batch,
     move_batch,
     purge_expired,
+    record_failure,
     recover_batches,
     write_labels,
 )
@@ -250,11 +252,12 @@ def test_purge_forgets_messages_and_files_of_long_mailed_batches_and_keeps_count
     assert db.session.get(Batch, old.id).card_count == 2
 
 
-def test_a_batch_whose_job_vanished_is_enqueued_again_and_fails_after_three_attempts(app):
+def test_a_batch_whose_job_keeps_vanishing_is_enqueued_again_until_the_attempts_run_out(app):
     campaign, _ = _setup(app, cards=2)
     batch = _new_batch(campaign.id)
     later = utcnow() + timedelta(minutes=5)
-    for attempt in (2, 3):
+    # Lost jobs (a killed worker, an emptied Redis) are not the batch's fault.
+    for attempt in range(2, MAX_ATTEMPTS + 1):
         db.session.rollback()
         done = recover_batches(
             db.session, timedelta(seconds=60), now=later, waiting=lambda _: False
@@ -269,7 +272,28 @@ def test_a_batch_whose_job_vanished_is_enqueued_again_and_fails_after_three_atte
     batch = db.session.get(Batch, batch.id)
     assert done.failed == [batch.code]
     assert batch.status == BatchStatus.FAILED
-    assert "3 attempts" in batch.error
+    assert f"{MAX_ATTEMPTS} attempts" in batch.error and "lost" in batch.error
+
+
+def test_a_batch_whose_build_raises_three_times_is_marked_failed_with_the_reason(app):
+    campaign, _ = _setup(app, cards=2)
+    batch = _new_batch(campaign.id)
+    later = utcnow() + timedelta(minutes=5)
+    for attempt in range(1, 4):
+        db.session.rollback()
+        record_failure(db.session, batch.id, ValueError("a message text must never show"))
+        db.session.commit()
+        done = recover_batches(
+            db.session, timedelta(seconds=60), now=later, waiting=lambda _: False
+        )
+        db.session.commit()
+        later += timedelta(minutes=5)
+        if attempt < 3:
+            assert done.requeued == [batch.code]
+    batch = db.session.get(Batch, batch.id)
+    assert done.failed == [batch.code]
+    assert batch.status == BatchStatus.FAILED
+    assert "ValueError" in batch.error and "message text" not in batch.error
 
 
 def test_a_batch_whose_job_is_still_queued_or_beating_is_left_alone(app):
