@@ -58,7 +58,7 @@ BATCH_QUEUE = "batches"
 # A build that raises is tried three times; a build lost with its worker (killed, Redis
 # emptied) is not the batch's fault and is tried again up to MAX_ATTEMPTS in all.
 MAX_FAILURES = 3
-MAX_ATTEMPTS = 12
+MAX_ATTEMPTS = 20
 MAX_CARDS = 10_000
 # How far past the requested number the claim looks for cards it may take (some wait for a
 # paused or full recipient); bounded so that a claim costs the same whatever the backlog.
