@@ -25,7 +25,7 @@ COPY cardsapp ./cardsapp
 COPY worker ./worker
 COPY card_designs ./card_designs
 RUN pip install . \
-    && pybabel compile -q -f -d cardsapp/translations || true
+    && pybabel compile -f -d cardsapp/translations || true
 
 USER cards
 EXPOSE 8000

@@ -23,7 +23,7 @@ format: $(STAMP)
 # Compiled catalogues are build output, not kept in git.
 translations: $(STAMP)
 	@if ls cardsapp/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile -q -f -d cardsapp/translations; fi
+		$(BIN)/pybabel compile -f -d cardsapp/translations; fi
 
 bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
