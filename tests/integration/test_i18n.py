@@ -200,3 +200,67 @@ def test_every_string_a_donor_can_see_is_in_both_catalogues(tmp_path):
             m.id if isinstance(m.id, str) else m.id[0] for m in catalogue if m.id and _translated(m)
         }
         assert sorted(wanted - have) == [], language
+
+
+def _entries(catalogue: object) -> dict[str, object]:
+    """The catalogue's messages by their (singular) id, the header left out."""
+    return {
+        (m.id if isinstance(m.id, str) else m.id[0]): m
+        for m in catalogue  # type: ignore[attr-defined]
+        if m.id
+    }
+
+
+@pytest.mark.parametrize("language", ["be", "ru"])
+def test_every_entry_of_the_catalogue_is_translated_and_none_is_fuzzy(language):
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalogue = read_po(handle)
+    assert not catalogue.fuzzy, "the catalogue's header is marked fuzzy"
+    untranslated, fuzzy = [], []
+    for key, message in _entries(catalogue).items():
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = catalogue.num_plurals if message.pluralizable else 1
+        if len(strings) != wanted or not all(s and s.strip() for s in strings):
+            untranslated.append(key)
+        if "fuzzy" in message.flags:
+            fuzzy.append(key)
+    assert untranslated == [], f"{language}: not translated (or a plural form missing)"
+    assert fuzzy == [], f"{language}: marked fuzzy; check the translation, then clear the flag"
+
+
+def test_the_catalogues_hold_every_message_the_source_has():
+    """In-process `pybabel extract` with babel.cfg: a new string in the code fails here until
+    the template and both catalogues are updated (and the test above, until it is translated)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+
+    def only_the_app(path: str) -> bool:
+        relative = Path(path).relative_to(ROOT)
+        return relative.parts[:1] in ((), ("cardsapp",)) and not relative.name.startswith(
+            (".", "_")
+        )
+
+    extracted = Catalog()
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(ROOT),
+        method_map,
+        options_map,
+        keywords={**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None},
+        directory_filter=only_the_app,
+    ):
+        extracted.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    wanted = _entries(extracted)
+    assert len(wanted) > 200  # the extraction found the templates and the code
+    for name in ("messages.pot", "be/LC_MESSAGES/messages.po", "ru/LC_MESSAGES/messages.po"):
+        with (TRANSLATIONS / name).open("rb") as handle:
+            have = _entries(read_po(handle))
+        missing = sorted(key for key in wanted if key not in have)
+        plural_changed = sorted(
+            key for key in wanted if key in have and wanted[key].id != have[key].id
+        )
+        assert missing == [], f"{name}: run pybabel extract and update (see babel.cfg)"
+        assert plural_changed == [], f"{name}: the plural form changed in the source"
