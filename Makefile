@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format translations bench clean
+.PHONY: run test lint format translations messages bench clean
 
 run: $(STAMP) translations
 	$(BIN)/cardsapp dev
@@ -24,6 +24,13 @@ format: $(STAMP)
 translations: $(STAMP)
 	@if ls cardsapp/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(BIN)/pybabel compile -f -d cardsapp/translations; fi
+
+# After changing user-facing strings: refresh the catalogues, then translate the new entries.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-location=file --sort-output \
+		--no-wrap -o cardsapp/translations/messages.pot .
+	$(BIN)/pybabel update -i cardsapp/translations/messages.pot -d cardsapp/translations \
+		--no-fuzzy-matching --no-wrap
 
 bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -284,3 +284,14 @@ def test_admins_see_what_is_held_and_when_it_goes(app, client):
     assert f"Deleted {retention} days after" in text
     assert "MAILED22" in text
     assert "Fictionville" not in text and "@example.org" not in text
+
+
+def test_campaign_field_labels_follow_the_admins_language(app, admin_client):
+    campaign = make_campaign(db.session)
+    db.session.commit()
+    from flask_babel import refresh
+
+    admin_client.set_cookie("lang", "ru")
+    refresh()  # the test's outer app context caches the locale between requests
+    page = admin_client.get(f"/admin/campaigns/{campaign.id}").get_data(as_text=True)
+    assert "Название (Беларуская)" in page and "Title (" not in page

@@ -40,7 +40,8 @@ def _text_fields(prefix: str, label: object, area: bool, max_length: int) -> dic
     kind = TextAreaField if area else StringField
     return {
         f"{prefix}_{lang}": kind(
-            f"{label} ({LANGUAGE_NAMES[lang]})",
+            # Lazy, so the label is translated when the page is drawn, not at import.
+            _l("%(field)s (%(language)s)", field=label, language=LANGUAGE_NAMES[lang]),
             validators=[Optional(), Length(max=max_length)],
         )
         for lang in LANGUAGES
