@@ -154,3 +154,16 @@ def make_page(browser: Any) -> Iterator[Callable[..., Any]]:
 def browser_page(make_page: Callable[..., Any]) -> Any:
     """A phone-sized page (390 x 844) with JavaScript on."""
     return make_page()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: docs/screenshots with CARDS_UPDATE_SCREENSHOTS=1, else a tmp dir.
+
+    Ordinary runs must not rewrite the pictures kept in git.
+    """
+    if os.environ.get("CARDS_UPDATE_SCREENSHOTS") == "1":
+        folder = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    return tmp_path

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
@@ -13,7 +11,6 @@ from tests.factories import STAFF_PASSWORD, make_campaign, make_card, make_user
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 CARDS = [
     ("plain", "Dear mum, thinking of you today. Spring is coming and so are better days.", "Sam"),
@@ -58,7 +55,9 @@ def _log_in(page, url: str, email: str) -> None:
     page.wait_for_url("**/moderate")
 
 
-def test_a_moderator_decides_three_cards_with_the_keyboard(live_server, make_page, waiting_cards):
+def test_a_moderator_decides_three_cards_with_the_keyboard(
+    shots, live_server, make_page, waiting_cards
+):
     slug, ids, email = waiting_cards
     page = make_page(viewport=DESKTOP, is_mobile=False, has_touch=False)
     errors: list[str] = []
@@ -67,15 +66,14 @@ def test_a_moderator_decides_three_cards_with_the_keyboard(live_server, make_pag
     page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
 
     page.goto(f"{live_server.url}/login")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "moderation-login.png"))
+    page.screenshot(path=str(shots / "moderation-login.png"))
     _log_in(page, live_server.url, email)
     page.goto(f"{live_server.url}/moderate?campaign={slug}")
     _wait_for_pictures(page)
     assert page.locator(".queue-card").count() == 3
     assert page.locator(".queue-card.flagged mark.flag").count() >= 2
     assert "3 cards are waiting" in page.inner_text("#waiting")
-    page.screenshot(path=str(SHOTS / "moderation-queue.png"), full_page=True)
+    page.screenshot(path=str(shots / "moderation-queue.png"), full_page=True)
 
     page.keyboard.press("a")
     page.wait_for_selector(f"#card-{ids[0]}.decided.was-approved")
@@ -90,7 +88,7 @@ def test_a_moderator_decides_three_cards_with_the_keyboard(live_server, make_pag
     page.wait_for_selector(f"#card-{ids[2]}.decided.was-rejected")
     assert "0 cards are waiting" in page.inner_text("#waiting")
     assert page.locator(f"#card-{ids[2]} form.decision").first.is_hidden()
-    page.screenshot(path=str(SHOTS / "moderation-decided.png"), full_page=True)
+    page.screenshot(path=str(shots / "moderation-decided.png"), full_page=True)
 
     with live_server.session() as session:
         cards = {c.id: c for c in session.scalars(select(Card).where(Card.id.in_(ids)))}
@@ -106,7 +104,7 @@ def test_a_moderator_decides_three_cards_with_the_keyboard(live_server, make_pag
     assert errors == []
 
 
-def test_the_queue_reads_well_on_a_phone(live_server, make_page, waiting_cards):
+def test_the_queue_reads_well_on_a_phone(live_server, make_page, waiting_cards, shots):
     slug, _ids, email = waiting_cards
     page = make_page()
     _log_in(page, live_server.url, email)
@@ -114,4 +112,4 @@ def test_the_queue_reads_well_on_a_phone(live_server, make_page, waiting_cards):
     _wait_for_pictures(page)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the queue scrolls sideways on a phone"
-    page.screenshot(path=str(SHOTS / "moderation-phone.png"))
+    page.screenshot(path=str(shots / "moderation-phone.png"))
