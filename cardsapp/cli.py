@@ -264,13 +264,17 @@ def export_batch_command(
 @click.command("purge")
 @with_appcontext
 def purge_command() -> None:
-    """Delete message texts and files of batches mailed longer ago than the retention."""
-    from cardsapp.services.batches import purge_expired
+    """Delete message texts and files of batches mailed, and of cards rejected, long ago."""
+    from cardsapp.services.batches import purge_expired, purge_rejected
 
     config = current_app.extensions["cardsapp.config"]
     purged = purge_expired(db.session, config.data_dir, config.retention_days)
+    rejected = purge_rejected(db.session, config.retention_days)
     db.session.commit()
     click.echo(f"Purged {len(purged)} batches mailed over {config.retention_days} days ago.")
+    click.echo(
+        f"Purged the texts of {rejected} cards rejected over {config.retention_days} days ago."
+    )
 
 
 def init_app(app: Flask) -> None:

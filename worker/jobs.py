@@ -118,11 +118,12 @@ def recover_batches() -> dict[str, list[str]]:
     return {"requeued": done.requeued, "failed": done.failed}
 
 
-def purge_expired() -> dict[str, list[str]]:
-    """Forget message texts and files of batches mailed longer ago than the retention."""
+def purge_expired() -> dict[str, list[str] | int]:
+    """Forget message texts and files of batches mailed, and cards rejected, long ago."""
     from cardsapp.services import batches
 
     config = _current_app().extensions["cardsapp.config"]
     with job_session() as session:
         purged = batches.purge_expired(session, config.data_dir, config.retention_days)
-    return {"purged": purged}
+        rejected = batches.purge_rejected(session, config.retention_days)
+    return {"purged": purged, "rejected": rejected}

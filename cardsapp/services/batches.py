@@ -689,3 +689,18 @@ def purge_expired(
         shutil.rmtree(folder, ignore_errors=True)
         batch.purged_at = now
     return [b.code for b in batches]
+
+
+def purge_rejected(session: Session, retention_days: int, now: datetime | None = None) -> int:
+    """Forget the texts of cards rejected over `retention_days` ago; they never print."""
+    now = now or utcnow()
+    result = session.execute(
+        update(Card)
+        .where(
+            Card.status == CardStatus.REJECTED,
+            Card.decided_at < now - timedelta(days=retention_days),
+            Card.message.is_not(None),
+        )
+        .values(message=None, signature=None)
+    )
+    return result.rowcount or 0

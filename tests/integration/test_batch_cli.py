@@ -62,3 +62,22 @@ def test_purge_forgets_long_mailed_batches(app, runner):
     db.session.commit()
     result = runner.invoke(args=["purge"])
     assert result.exit_code == 0 and "Purged 1 batches" in result.output
+
+
+def test_purge_forgets_the_texts_of_cards_rejected_long_ago_but_not_recent_ones(app, runner):
+    from cardsapp.models import Card, CardStatus
+    from tests.factories import make_campaign, make_card
+
+    campaign = make_campaign(db.session)
+    old = make_card(db.session, campaign, message="An old refusal", status=CardStatus.REJECTED)
+    new = make_card(db.session, campaign, message="A new refusal", status=CardStatus.REJECTED)
+    waiting = make_card(db.session, campaign, message="Still waiting")
+    old.decided_at = utcnow() - timedelta(days=90)
+    new.decided_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0 and "texts of 1 cards rejected" in result.output
+    db.session.expire_all()
+    assert db.session.get(Card, old.id).message is None
+    assert db.session.get(Card, new.id).message == "A new refusal"
+    assert db.session.get(Card, waiting.id).message == "Still waiting"
