@@ -1,15 +1,15 @@
 """Fit a message into a design's text box: one answer for the preview and the printed card.
 
-Plain Python: the caller passes a `measure(text, size_pt) -> width_mm` function (from
-`cardsapp.render.fonts`) and the font's ascent and descent as fractions of the font size.
+Plain Python: the caller passes the font's advance widths (a `FontMetrics`, such as
+`cardsapp.render.fonts.CardFont`) and its ascent and descent as fractions of the font size.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 import pyphen
 import regex
@@ -20,7 +20,20 @@ MM_PER_PT = 25.4 / 72
 SIZE_STEP_PT = 0.5
 _EPSILON_MM = 1e-6
 
-Measure = Callable[[str, float], float]
+
+class FontMetrics(Protocol):
+    """A font's advance widths, unhinted, so that a text's width is linear in the size."""
+
+    units_per_em: int
+
+    def width_units(self, text: str) -> float:
+        """Advance width of `text` in font units."""
+        ...
+
+
+def width_mm(units: float, size_pt: float, units_per_em: int) -> float:
+    """A width in font units as mm at `size_pt`; the one formula for every width the layout uses."""
+    return units * size_pt * MM_PER_PT / units_per_em
 
 
 class MessageTooLongForDesign(MessageError):
@@ -110,65 +123,150 @@ def guess_language(text: str) -> str:
 _PYPHEN_LANG = {"be": "be_BY", "ru": "ru_RU", "en": "en_US"}
 
 
-class _Setter:
-    """Wraps a text at one size; every word is measured once per size."""
+class _Words:
+    """The text split once into paragraphs and words, each distinct word measured once.
 
-    def __init__(self, measure: Measure, size: float, width: float, lang: str) -> None:
-        self.measure = measure
+    Widths are kept in font units and scaled to mm per size (with `width_mm`), so that trying
+    another size costs arithmetic, not measuring.
+    """
+
+    def __init__(self, text: str, metrics: FontMetrics) -> None:
+        self.metrics = metrics
+        self.space = metrics.width_units(" ")
+        self.units: dict[str, float] = {" ": self.space}
+        # None is a blank line the donor wanted; a paragraph of spaces alone makes no line.
+        self.paragraphs: list[tuple[list[str], list[float]] | None] = []
+        # Per paragraph: is it blank, its number of words, and their widths with a space after
+        # each (for `line_bounds`).
+        self.totals: list[tuple[bool, int, float]] = []
+        self.widest = 0.0
+        units, measure = self.units, metrics.width_units
+        for paragraph in text.split("\n"):
+            if not paragraph:
+                self.paragraphs.append(None)
+                self.totals.append((True, 0, 0.0))
+                continue
+            words = paragraph.split(" ")
+            if "" in words:
+                words = [word for word in words if word]
+            for word in words:
+                if word not in units:
+                    units[word] = measure(word)
+            widths = [units[word] for word in words]
+            self.paragraphs.append((words, widths))
+            self.totals.append((False, len(words), sum(widths) + len(words) * self.space))
+            if widths:
+                self.widest = max(self.widest, max(widths))
+
+    def width_units(self, text: str) -> float:
+        units = self.units.get(text)
+        if units is None:
+            units = self.units[text] = self.metrics.width_units(text)
+        return units
+
+    def line_bounds(self, size: float, width: float) -> tuple[int, int | None]:
+        """Fewest and most lines that wrapping at `size` into `width` makes, without wrapping.
+
+        Only while every word fits a line (otherwise (0, None): nothing is known). A paragraph
+        of words w long with n spaces: a line holds at most `width` of words and the spaces
+        between them, so it needs at least (w + n x space) / (width + space) lines; and a line
+        ends only when the next word does not fit, so each line but the last holds more than
+        width - space - widest word, which caps the count. Both bounds are widened by a
+        relative 1e-9, so that rounding (about 1e-16 per operation) cannot put either on the
+        wrong side of the count that wrapping gives.
+        """
+        scale = size * MM_PER_PT / self.metrics.units_per_em
+        fits = width + _EPSILON_MM
+        widest, space = self.widest * scale, self.space * scale
+        if widest * (1 + 1e-9) >= fits:
+            return 0, None  # a word longer than a line will be broken
+        full = fits + space  # the most a line takes, counting the space after it
+        least = fits - space - widest  # the least an ended line holds
+        capped = least > 0  # else a line may end holding nothing we can count on
+        fewest, most = 0, 0
+        for blank, count, total in self.totals:
+            if blank:
+                fewest, most = fewest + 1, most + 1
+            elif count:
+                length = total * scale
+                fewest += max(1, math.ceil(length / full * (1 - 1e-9)))
+                if capped:
+                    most += max(1, math.ceil(length / least * (1 + 1e-9)))
+        return fewest, most if capped else None
+
+
+class _Setter:
+    """Wraps a text at one size."""
+
+    def __init__(self, words: _Words, size: float, width: float, lang: str) -> None:
+        self.words = words
         self.size = size
         self.width = width
         self.lang = lang
-        self.widths: dict[str, float] = {}
-        self.space = self.width_of(" ")
+        self.units_per_em = words.metrics.units_per_em
+        self.space = width_mm(words.space, size, self.units_per_em)
 
     def width_of(self, text: str) -> float:
-        width = self.widths.get(text)
-        if width is None:
-            width = self.widths[text] = self.measure(text, self.size)
-        return width
+        return width_mm(self.words.width_units(text), self.size, self.units_per_em)
 
-    def wrap(self, text: str) -> list[tuple[str, float]]:
+    def wrap(self, max_lines: int | None = None) -> list[tuple[str, float]] | None:
+        """The lines with their widths; None as soon as there are more than `max_lines`."""
         lines: list[tuple[str, float]] = []
-        for paragraph in text.split("\n"):
-            if not paragraph:
-                lines.append(("", 0.0))  # a blank line the donor wanted
-                continue
-            self._wrap_paragraph(paragraph, lines)
+        limit = math.inf if max_lines is None else max_lines
+        for paragraph in self.words.paragraphs:
+            if paragraph is None:
+                lines.append(("", 0.0))
+            elif not self._wrap_paragraph(*paragraph, lines, limit):
+                return None
+            if len(lines) > limit:
+                return None
         return lines
 
-    def _wrap_paragraph(self, paragraph: str, lines: list[tuple[str, float]]) -> None:
+    def _wrap_paragraph(
+        self,
+        paragraph: list[str],
+        units: list[float],
+        lines: list[tuple[str, float]],
+        limit: float,
+    ) -> bool:
+        """Append the paragraph's lines; False if it stopped on passing `limit` lines."""
+        # The inner loop of every size tried: locals only, and each width computed with
+        # exactly `width_mm`'s arithmetic (the widths are those of `CardFont.measure`).
+        size, units_per_em, space = self.size, self.units_per_em, self.space
+        fits = self.width + _EPSILON_MM
         words: list[str] = []
         used = 0.0
-        for word in paragraph.split(" "):
-            if not word:
-                continue
-            w = self.width_of(word)
-            needed = w if not words else used + self.space + w
-            if needed <= self.width + _EPSILON_MM:
+        for word, word_units in zip(paragraph, units, strict=True):
+            w = word_units * size * MM_PER_PT / units_per_em
+            needed = w if not words else used + space + w
+            if needed <= fits:
                 words.append(word)
                 used = needed
                 continue
-            if w <= self.width + _EPSILON_MM:
+            if w <= fits:
                 lines.append((" ".join(words), used))
+                if len(lines) > limit:
+                    return False
                 words, used = [word], w
                 continue
             # A word longer than the whole line: fill what is left of this line, then go on.
             rest = word
             while True:
-                room = self.width - (used + self.space if words else 0.0)
+                room = self.width - (used + space if words else 0.0)
                 head, tail = self._split_word(rest, room, at_line_start=not words)
                 if head:
-                    used = used + self.space + self.width_of(head) if words else self.width_of(head)
+                    used = used + space + self.width_of(head) if words else self.width_of(head)
                     words.append(head)
                 if tail is None:
                     break
                 lines.append((" ".join(words), used))
                 words, used, rest = [], 0.0, tail
-                if self.width_of(rest) <= self.width + _EPSILON_MM:
+                if self.width_of(rest) <= fits:
                     words, used = [rest], self.width_of(rest)
                     break
         if words:
             lines.append((" ".join(words), used))
+        return True
 
     def _split_word(self, word: str, room: float, at_line_start: bool) -> tuple[str, str | None]:
         """Longest head (with a hyphen if needed) that fits `room`; tail is None when all fits."""
@@ -239,43 +337,64 @@ def _lines_that_fit(style: TextStyle, size: float, height: float) -> int:
     return 1 + math.floor(spare / _line_height(style, size) + 1e-9)
 
 
+def _most_lines(style: TextStyle, size: float, height: float) -> int:
+    """The largest line count whose block fits `height`, by `_block_height` itself (-1: none)."""
+    limit = height + _EPSILON_MM
+    count = max(0, _lines_that_fit(style, size, height))
+    while count >= 0 and _block_height(style, size, count) > limit:
+        count -= 1
+    while count >= 0 and _block_height(style, size, count + 1) <= limit:
+        count += 1
+    return count
+
+
 def lay_out(
     text: str,
     box: Box,
     style: TextStyle,
-    measure: Measure,
+    metrics: FontMetrics,
     signature: str = "",
     signature_box: Box | None = None,
 ) -> Layout:
     """Wrap and shrink `text` to fit `box`; place `signature` on one line in `signature_box`."""
     lang = guess_language(text)
     sizes = _sizes(style)
+    words = _Words(text, metrics)
+    kept: dict[float, list[tuple[str, float]]] = {}  # the lines of each size wrapped
 
-    def attempt(size: float) -> list[tuple[str, float]] | None:
-        wrapped = _Setter(measure, size, box.w, lang).wrap(text)
-        fits = _block_height(style, size, len(wrapped)) <= box.h + _EPSILON_MM
-        return wrapped if fits else None
+    def attempt(size: float) -> bool:
+        # The block only grows with each line: a size whose lines surely outnumber what the
+        # box holds, or surely do not, is decided without wrapping.
+        most = _most_lines(style, size, box.h)
+        fewest, at_most = words.line_bounds(size, box.w)
+        if fewest > most:
+            return False
+        if at_most is not None and at_most <= most:
+            return True
+        wrapped = _Setter(words, size, box.w, lang).wrap(most)
+        if wrapped is not None:
+            kept[size] = wrapped
+        return wrapped is not None
 
     # Binary search over the half-point steps for the largest size that fits; fitting is
     # monotonic in practice (a smaller size never needs more lines).
     low, high = 0, len(sizes) - 1
-    found: tuple[float, list[tuple[str, float]]] | None = None
+    size: float | None = None
     while low <= high:
         middle = (low + high) // 2
-        wrapped = attempt(sizes[middle])
-        if wrapped is not None:
-            found = (sizes[middle], wrapped)
+        if attempt(sizes[middle]):
+            size = sizes[middle]
             low = middle + 1
         else:
             high = middle - 1
-    if found is None:
-        raise MessageTooLongForDesign(_estimate_cut(text, box, style, measure, lang))
-    size, wrapped = found
+    if size is None:
+        raise MessageTooLongForDesign(_estimate_cut(text, box, style, words, lang))
+    wrapped = kept.get(size) or _Setter(words, size, box.w, lang).wrap() or []
 
     lines = _place(wrapped, box, style, size)
     sig_line, sig_size = None, None
     if signature and signature_box is not None:
-        sig_line, sig_size = _place_signature(signature, signature_box, style, measure, size)
+        sig_line, sig_size = _place_signature(signature, signature_box, style, metrics, size)
     return Layout(size, _line_height(style, size), lines, sig_line, sig_size)
 
 
@@ -295,25 +414,26 @@ def _place(
 
 
 def _place_signature(
-    signature: str, box: Box, style: TextStyle, measure: Measure, message_size: float
+    signature: str, box: Box, style: TextStyle, metrics: FontMetrics, message_size: float
 ) -> tuple[Line, float]:
     """Signature on one line, right-aligned, no bigger than the message, shrunk to fit."""
+    units = metrics.width_units(signature)
     for size in reversed([s for s in _sizes(style) if s <= message_size]):
-        width = measure(signature, size)
+        width = width_mm(units, size, metrics.units_per_em)
         height = (style.ascent + style.descent) * size * MM_PER_PT
         if width <= box.w + _EPSILON_MM and height <= box.h + _EPSILON_MM:
             baseline = box.bottom - style.descent * size * MM_PER_PT
             return Line(signature, box.right - width, baseline, width), size
-    size = style.min_pt
-    per_char = measure(signature, size) / max(1, len(_GRAPHEME.findall(signature)))
-    cut = max(1, math.ceil((measure(signature, size) - box.w) / per_char))
+    full = width_mm(units, style.min_pt, metrics.units_per_em)
+    per_char = full / max(1, len(_GRAPHEME.findall(signature)))
+    cut = max(1, math.ceil((full - box.w) / per_char))
     raise MessageTooLongForDesign(cut, field="signature")
 
 
-def _estimate_cut(text: str, box: Box, style: TextStyle, measure: Measure, lang: str) -> int:
+def _estimate_cut(text: str, box: Box, style: TextStyle, words: _Words, lang: str) -> int:
     """How many characters to remove so that the text fits at the smallest size (an estimate)."""
     size = style.min_pt
-    wrapped = _Setter(measure, size, box.w, lang).wrap(text)
+    wrapped = _Setter(words, size, box.w, lang).wrap() or []  # never None without a limit
     room = _lines_that_fit(style, size, box.h)
     if room == 0:
         return max(1, len(_GRAPHEME.findall(text)))

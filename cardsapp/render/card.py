@@ -24,7 +24,7 @@ def layout_card(design: Design, message: str, signature: str = "") -> Layout:
         message,
         design.text_box,
         design.text_style(font.ascent, font.descent),
-        font.measure,
+        font,
         signature=signature,
         signature_box=design.signature_box,
     )

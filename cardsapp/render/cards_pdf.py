@@ -153,7 +153,7 @@ def print_layout(design: Design, message: str, signature: str) -> Layout:
         message,
         design.text_box,
         design.text_style(font.ascent, font.descent),
-        font.measure,
+        font,
         signature=signature,
         signature_box=design.signature_box,
     )

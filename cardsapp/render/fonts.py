@@ -22,7 +22,7 @@ from fontTools.ttLib import TTFont
 from fontTools.varLib import instancer
 from PIL import ImageFont, features
 
-from cardsapp.domain.layout import MM_PER_PT
+from cardsapp.domain.layout import width_mm
 
 _GRAPHEME = regex.compile(r"\X")
 
@@ -94,8 +94,8 @@ class CardFont:
         return width
 
     def measure(self, text: str, size_pt: float) -> float:
-        """Width of `text` in mm at `size_pt`: the layout engine's measure function."""
-        return self.width_units(text) * size_pt * MM_PER_PT / self.units_per_em
+        """Width of `text` in mm at `size_pt`, exactly as the layout engine computes it."""
+        return width_mm(self.width_units(text), size_pt, self.units_per_em)
 
     def pil_font(self, size_px: float) -> ImageFont.FreeTypeFont:
         """A Pillow font at `size_px` (quarter-pixel steps), cached per process."""
