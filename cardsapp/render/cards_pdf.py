@@ -23,8 +23,11 @@ from typing import BinaryIO
 from reportlab import rl_config
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.pagesizes import A4, landscape, letter
+from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import getFont
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.pathobject import PDFPathObject
 
 from cardsapp.domain.layout import Layout, lay_out
 from cardsapp.render.designs import Design
@@ -159,6 +162,118 @@ def print_layout(design: Design, message: str, signature: str) -> Layout:
     )
 
 
+_Word = tuple[int, str, tuple[tuple[int, str], ...]]  # one subset (or -1), escaped, runs
+
+
+class _SubsetText:
+    """One document's words as runs of TrueType subset codes, each word split once.
+
+    ReportLab maps every character of every line to its font subset in Python
+    (`TTFont.splitString`), which made text output a third of the build. Here each word goes
+    through the same `splitString` (the interface ReportLab documents for its subset fonts)
+    once per document, and a line is put together from its words' runs. Words meet
+    `splitString` in reading order, so subsets are numbered exactly as before.
+    """
+
+    def __init__(self, doc: object) -> None:
+        self.doc = doc  # ReportLab keeps each font's subsets per document
+        self.words: dict[str, dict[str, _Word]] = {}
+
+    def runs(self, face: str, text: str) -> list[tuple[int, str]]:
+        """(subset, escaped codes) for each run of `text` within one subset of `face`."""
+        words = self.words.get(face)
+        if words is None:
+            words = self.words[face] = {}
+        parts = text.split(" ")
+        spaced = len(parts) > 1
+        try:
+            found = [words[word] for word in parts]
+            space = words[" "] if spaced else None
+        except KeyError:
+            self._learn(face, words, parts)
+            found = [words[word] for word in parts]
+            space = words[" "] if spaced else None
+        subsets = {word[0] for word in found}
+        if space is not None:
+            subsets.add(space[0])
+        if len(subsets) == 1 and -1 not in subsets:
+            # Almost every line: all of it in one subset, so one run.
+            joiner = space[1] if space is not None else ""
+            return [(found[0][0], joiner.join([word[1] for word in found]))]
+        runs: list[tuple[int, str]] = []
+        for i, word in enumerate(found):
+            pieces = (space[2] + word[2]) if i and space is not None else word[2]
+            for subset, escaped in pieces:
+                if runs and runs[-1][0] == subset:
+                    runs[-1] = (subset, runs[-1][1] + escaped)
+                else:
+                    runs.append((subset, escaped))
+        return runs
+
+    def _learn(self, face: str, words: dict[str, _Word], parts: list[str]) -> None:
+        """Split the words not seen yet, in the order the line has them."""
+        font = getFont(face)
+        for i, word in enumerate(parts):
+            for piece in (" ", word) if i else (word,):
+                if piece not in words:
+                    # Escaping works byte by byte, so escaped runs can be joined.
+                    runs = tuple(
+                        (subset, escapePDF(codes))
+                        for subset, codes in font.splitString(piece, self.doc)
+                    )
+                    subsets = {subset for subset, _ in runs}
+                    one = subsets.pop() if len(subsets) == 1 else -1  # -1: none or several
+                    words[piece] = (one, "".join(escaped for _, escaped in runs), runs)
+
+
+class _TextBlock:
+    """A card's text operators: byte for byte what ReportLab's text object writes for the same
+    `setFillColor`, `setFont`, `setTextOrigin` and `textOut` calls (a test compares them), less
+    the work of moving a text cursor that every line sets again anyway."""
+
+    def __init__(self, canvas: Canvas, text: _SubsetText) -> None:
+        self.canvas = canvas
+        self.text = text
+        self.code = ["BT", "1 0 0 1 0 0 Tm"]
+        self.face = ""
+        self.size_ops = ""
+        self.subset = -1
+
+    def fill(self, colour: Color) -> None:
+        """Fill colour for what follows: an opaque RGB colour."""
+        if colour.alpha not in (None, 1):
+            raise ValueError(f"card text must be opaque, not {colour!r}")
+        self.code.append(f"{fp_str(colour.red, colour.green, colour.blue)} rg")
+        if colour.alpha is not None:
+            # What the text object does for any colour with an alpha: it writes nothing while
+            # the alpha stays 1, but marks the file PDF 1.4 as before.
+            self.canvas.setFillAlpha(colour.alpha)
+
+    def font(self, face: str, size: float) -> None:
+        """Font and size for what follows; the leading is ReportLab's default, 1.2 x size."""
+        self.face, self.subset = face, -1
+        self.size_ops = f"{fp_str(size)} Tf {fp_str(size * 1.2)} TL"
+
+    def show(self, x: float, y: float, line: str) -> None:
+        """`line` with its left end on the baseline at (x, y) pt."""
+        code = self.code
+        code.append(f"1 0 0 1 {fp_str(x, y)} Tm")
+        if not line:
+            code.append("")  # ReportLab writes an empty operator list, so one more space
+            return
+        for subset, escaped in self.text.runs(self.face, line):
+            if subset != self.subset:
+                name = getFont(self.face).getSubsetInternalName(subset, self.text.doc)
+                code.append(f"{name} {self.size_ops}")
+                self.subset = subset
+            code.append(f"({escaped}) Tj")
+
+    def draw(self) -> None:
+        """Put the block on the page."""
+        self.code.append("ET")
+        self.canvas.addLiteral(" ".join(self.code))
+
+
 class _CardPainter:
     """Draws cards onto a canvas; one artwork form per design and art extent."""
 
@@ -168,6 +283,7 @@ class _CardPainter:
         self.faces = register_reportlab_fonts()
         self.forms: set[str] = set()
         self.colours: dict[str, Color] = {}
+        self.subset_text = _SubsetText(canvas._doc)
 
     def art_form(self, design: Design, past_trim: float) -> str:
         """The name of a form drawing the artwork, clipped `past_trim` mm beyond the trim."""
@@ -211,36 +327,44 @@ class _CardPainter:
         c.restoreState()
 
     def _text(self, design: Design, layout: Layout, routing: str) -> None:
-        c = self.canvas
         height = design.height_mm
         face = self.faces[design.font]
-        text = c.beginText()
-        text.setFillColor(self.colour(design))
-        text.setFont(face, layout.size_pt)
+        text = _TextBlock(self.canvas, self.subset_text)
+        text.fill(self.colour(design))
+        text.font(face, layout.size_pt)
         for line in layout.lines:
             if line.text:
-                text.setTextOrigin(line.x * mm, (height - line.baseline) * mm)
-                text.textOut(line.text)
+                text.show(line.x * mm, (height - line.baseline) * mm, line.text)
         if layout.signature is not None and layout.signature_size_pt is not None:
-            text.setFont(face, layout.signature_size_pt)
+            text.font(face, layout.signature_size_pt)
             signature = layout.signature
-            text.setTextOrigin(signature.x * mm, (height - signature.baseline) * mm)
-            text.textOut(signature.text)
-        text.setFillColor(ROUTING_COLOUR)
-        text.setFont(reportlab_font_name(ROUTING_FONT), ROUTING_SIZE_PT)
-        text.setTextOrigin(ROUTING_X_MM * mm, ROUTING_BASELINE_MM * mm)
-        text.textOut(routing)
-        c.drawText(text)
+            text.show(signature.x * mm, (height - signature.baseline) * mm, signature.text)
+        text.fill(ROUTING_COLOUR)
+        text.font(reportlab_font_name(ROUTING_FONT), ROUTING_SIZE_PT)
+        text.show(ROUTING_X_MM * mm, ROUTING_BASELINE_MM * mm, routing)
+        text.draw()
 
 
-def _marks(canvas: Canvas, segments: Iterable[tuple[float, ...]]) -> None:
-    canvas.setLineWidth(MARK_WIDTH_PT)
-    canvas.setStrokeColorRGB(0, 0, 0)
-    path = canvas.beginPath()
-    for x1, y1, x2, y2 in segments:
-        path.moveTo(x1 * mm, y1 * mm)
-        path.lineTo(x2 * mm, y2 * mm)
-    canvas.drawPath(path, stroke=1, fill=0)
+class _Marks:
+    """Draws crop marks; the few distinct sets of marks in a document are built once."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+        self.paths: dict[tuple[tuple[float, ...], ...], PDFPathObject] = {}
+
+    def draw(self, segments: Iterable[tuple[float, ...]]) -> None:
+        """Stroke the segments (x1, y1, x2, y2 in mm)."""
+        canvas = self.canvas
+        key = tuple(segments)
+        path = self.paths.get(key)
+        if path is None:
+            path = self.paths[key] = canvas.beginPath()
+            for x1, y1, x2, y2 in key:
+                path.moveTo(x1 * mm, y1 * mm)
+                path.lineTo(x2 * mm, y2 * mm)
+        canvas.setLineWidth(MARK_WIDTH_PT)
+        canvas.setStrokeColorRGB(0, 0, 0)
+        canvas.drawPath(path, stroke=1, fill=0)
 
 
 def _home_sides(index: int) -> str:
@@ -272,6 +396,7 @@ def render_cards_pdf(
     canvas.setTitle(title)
     canvas.setCreator("cardsapp")
     painter = _CardPainter(canvas, designs)
+    marks = _Marks(canvas)
     pages = 0
     done = 0
     slot_index = 0
@@ -283,13 +408,13 @@ def render_cards_pdf(
             _set_boxes(canvas, slot.trim, design.bleed_mm)
             painter.draw(card, slot, design.bleed_mm)
             # Clear of the bleed, so that no mark prints on the picture.
-            _marks(canvas, crop_marks(slot.trim, page, offset=design.bleed_mm + 1))
+            marks.draw(crop_marks(slot.trim, page, offset=design.bleed_mm + 1))
             canvas.showPage()
             pages += 1
         else:
             slot = fit_in_cell(design, sheet.slots[slot_index])
             painter.draw(card, slot, HOME_ART_PAST_TRIM_MM)
-            _marks(canvas, crop_marks(slot.trim, sheet, _home_sides(slot_index)))
+            marks.draw(crop_marks(slot.trim, sheet, _home_sides(slot_index)))
             slot_index += 1
             if slot_index == len(sheet.slots):
                 canvas.showPage()

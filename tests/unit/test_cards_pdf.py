@@ -7,11 +7,21 @@ import io
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
+from reportlab.lib.colors import HexColor
+from reportlab.pdfgen.canvas import Canvas
 
 from cardsapp.domain.envelopes import routing_code
 from cardsapp.render.card import layout_card
-from cardsapp.render.cards_pdf import PrintCard, print_layout, render_cards_pdf
+from cardsapp.render.cards_pdf import (
+    ROUTING_COLOUR,
+    PrintCard,
+    _SubsetText,
+    _TextBlock,
+    print_layout,
+    render_cards_pdf,
+)
 from cardsapp.render.designs import designs
+from cardsapp.render.fonts import register_reportlab_fonts
 
 MM = 72 / 25.4
 TOLERANCE_MM = 0.5
@@ -244,3 +254,52 @@ def test_a_portrait_design_is_turned_to_fit_the_landscape_cell():
 def test_the_print_layout_is_the_preview_layout(design):
     for text in [*MESSAGES, "Ў" * 30 + " слова " * 40, "a\n\nb"]:
         assert print_layout(design, text, "Алеся") == layout_card(design, text, "Алеся")
+
+
+def test_card_text_is_written_byte_for_byte_as_reportlabs_text_object_writes_it():
+    faces = register_reportlab_fonts()
+    # Over 256 distinct characters, so that lines cross from one font subset to the next;
+    # escapes, runs of spaces, a no-break space and a character the font does not have.
+    alphabet = "".join(chr(c) for c in [*range(0x391, 0x3AA), *range(0x400, 0x4FF)])
+    lines = [
+        "Дарагая мама, (дужкі) і \\ знак",
+        *[alphabet[i : i + 23] + " " + alphabet[i + 40 : i + 47] for i in range(0, 250, 9)],
+        "  два  прабелы ",
+        "no\u00a0break 🙂 end",
+        "",
+        "Ω",
+    ]
+    blocks = [("noto-sans", 12.5, lines), ("caveat", 17.0, lines[::-1]), ("noto-sans", 5.0, ["B1"])]
+
+    def ours() -> bytes:
+        canvas = Canvas(io.BytesIO(), invariant=1)
+        text = _SubsetText(canvas._doc)
+        for name, size, block in blocks:
+            writer = _TextBlock(canvas, text)
+            writer.fill(HexColor("#1F3A5F"))
+            writer.font(faces[name], size)
+            for i, line in enumerate(block):
+                writer.show(10.25 * i, 500 - 11.5 * i, line)
+            writer.fill(ROUTING_COLOUR)
+            writer.font(faces["noto-sans"], 5.0)
+            writer.show(7.087, 5.1, "B1 · E2 · 3/4")
+            writer.draw()
+        return canvas.getpdfdata()
+
+    def reportlabs() -> bytes:
+        canvas = Canvas(io.BytesIO(), invariant=1)
+        for name, size, block in blocks:
+            text = canvas.beginText()
+            text.setFillColor(HexColor("#1F3A5F"))
+            text.setFont(faces[name], size)
+            for i, line in enumerate(block):
+                text.setTextOrigin(10.25 * i, 500 - 11.5 * i)
+                text.textOut(line)
+            text.setFillColor(ROUTING_COLOUR)
+            text.setFont(faces["noto-sans"], 5.0)
+            text.setTextOrigin(7.087, 5.1)
+            text.textOut("B1 · E2 · 3/4")
+            canvas.drawText(text)
+        return canvas.getpdfdata()
+
+    assert ours() == reportlabs()
