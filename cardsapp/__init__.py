@@ -20,6 +20,12 @@ def create_app(config: Config | None = None) -> Flask:
     config.instance_path.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=str(config.instance_path))
     app.config.update(config.flask_settings())
+    if config.proxy_hops:
+        # Behind nginx or Caddy: the client's address (for rate limits only) and https.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = config.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.extensions["cardsapp.config"] = config
     app.extensions["cardsapp.addresses"] = AddressBox(config.address_keys)
 

@@ -76,6 +76,8 @@ class Config:
     rate_limit_write: str = "20 per hour;5 per minute"
     rate_limit_preview: str = "120 per minute"
     rate_limit_login: str = "10 per minute"
+    # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none trusted).
+    proxy_hops: int = 0
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -133,6 +135,7 @@ class Config:
             rate_limit_write=os.environ.get("CARDS_RATE_LIMIT_WRITE") or cls.rate_limit_write,
             rate_limit_preview=os.environ.get("CARDS_RATE_LIMIT_PREVIEW") or cls.rate_limit_preview,
             rate_limit_login=os.environ.get("CARDS_RATE_LIMIT_LOGIN") or cls.rate_limit_login,
+            proxy_hops=env_int("CARDS_PROXY_HOPS", 0),
         )
 
     def flask_settings(self) -> dict[str, object]:

@@ -24,7 +24,7 @@ def client_key() -> str:
     """Rate-limit key: the client address, kept only inside Redis with an expiry."""
     from flask import request
 
-    # Behind a proxy the deployment sets ProxyFix; Tor clients all share one
+    # Behind a proxy CARDS_PROXY_HOPS turns on ProxyFix; Tor clients all share one
     # address, which is why the limits are generous per minute.
     return request.remote_addr or "unknown"
 
