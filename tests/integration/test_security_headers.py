@@ -81,3 +81,17 @@ def test_forms_work_over_https_although_browsers_send_no_referer(client, app):
     )
     assert response.status_code == 200
     assert response.mimetype == "image/jpeg"
+
+
+def test_behind_a_trusted_proxy_the_forwarded_scheme_counts(config):
+    from dataclasses import replace
+
+    from cardsapp import create_app
+
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.7"}
+    direct = create_app(config).test_client().get("/healthz", headers=headers)
+    assert "Strict-Transport-Security" not in direct.headers
+    proxied = create_app(replace(config, proxy_hops=1)).test_client()
+    assert (
+        "max-age=" in proxied.get("/healthz", headers=headers).headers["Strict-Transport-Security"]
+    )
