@@ -19,6 +19,15 @@ def check_glyphs(design: Design, message: str, signature: str = "") -> None:
 def layout_card(design: Design, message: str, signature: str = "") -> Layout:
     """Check glyph coverage, then fit a validated message and signature into the design."""
     check_glyphs(design, message, signature)
+    return fit_card(design, message, signature)
+
+
+def fit_card(design: Design, message: str, signature: str = "") -> Layout:
+    """Fit text already checked for glyphs into the design: the one layout of a card.
+
+    Printing calls this directly: every printed card passed the glyph check when it was
+    written, and checking each character again would cost a third of a batch's build.
+    """
     font = load_font(design.font)
     return lay_out(
         message,

@@ -8,8 +8,8 @@ Two layouts:
   bleed, TrimBox and BleedBox set.
 
 Each design's artwork is one image XObject wrapped in a form XObject, embedded once per PDF
-and drawn on every card that uses it. The text positions come from the layout engine with
-exactly the arguments `layout_card` gives it for the donor's preview.
+and drawn on every card that uses it. The text positions come from `fit_card`, the same
+layout the donor's preview shows.
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ from reportlab.pdfbase.pdfmetrics import getFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfgen.pathobject import PDFPathObject
 
-from cardsapp.domain.layout import Layout, lay_out
+from cardsapp.domain.layout import Layout
+from cardsapp.render.card import fit_card
 from cardsapp.render.designs import Design
-from cardsapp.render.fonts import load_font, register_reportlab_fonts, reportlab_font_name
+from cardsapp.render.fonts import register_reportlab_fonts, reportlab_font_name
 
 # Raw binary streams: ASCII85 makes images 25% larger and slower to write.
 rl_config.useA85 = 0
@@ -143,23 +144,6 @@ def crop_marks(
         if "r" in sides:
             marks.append((right + near, y, min(page.width, right + far), y))
     return marks
-
-
-def print_layout(design: Design, message: str, signature: str) -> Layout:
-    """The layout `layout_card` gives the preview, without its glyph check.
-
-    Every printed card passed that check when it was written (and moderated); checking each
-    character again costs a third of the build. A test keeps the two layouts identical.
-    """
-    font = load_font(design.font)
-    return lay_out(
-        message,
-        design.text_box,
-        design.text_style(font.ascent, font.descent),
-        font,
-        signature=signature,
-        signature_box=design.signature_box,
-    )
 
 
 _Word = tuple[int, str, tuple[tuple[int, str], ...]]  # one subset (or -1), escaped, runs
@@ -310,7 +294,7 @@ class _CardPainter:
     def draw(self, card: PrintCard, slot: Slot, past_trim: float) -> None:
         """One card: artwork, message, signature and routing code, in the slot."""
         design = self.designs[card.design_slug]
-        layout = print_layout(design, card.message, card.signature)
+        layout = fit_card(design, card.message, card.signature)
         c = self.canvas
         c.saveState()
         if slot.rotated:

@@ -17,7 +17,6 @@ from cardsapp.render.cards_pdf import (
     PrintCard,
     _SubsetText,
     _TextBlock,
-    print_layout,
     render_cards_pdf,
 )
 from cardsapp.render.designs import designs
@@ -248,12 +247,6 @@ def test_a_portrait_design_is_turned_to_fit_the_landscape_cell():
     reader = render(cards(1, [portrait[0].slug]), "home_a4")
     ((_, matrix),) = drawing(reader, 0)[0]
     assert near(matrix[0], 0) and matrix[1] > 0  # a quarter turn
-
-
-@pytest.mark.parametrize("design", list(DESIGNS.values()), ids=lambda d: d.slug)
-def test_the_print_layout_is_the_preview_layout(design):
-    for text in [*MESSAGES, "Ў" * 30 + " слова " * 40, "a\n\nb"]:
-        assert print_layout(design, text, "Алеся") == layout_card(design, text, "Алеся")
 
 
 def test_card_text_is_written_byte_for_byte_as_reportlabs_text_object_writes_it():
