@@ -23,7 +23,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.e2e
 
-CARDS = 5000  # enough for the progress bar to be seen moving (polled twice a second)
+CARDS = 9_800  # near the most a batch takes: the build lasts long enough to be seen moving
 
 
 @pytest.fixture
