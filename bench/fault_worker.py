@@ -13,26 +13,23 @@ The last line is one JSON object.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import random
 import re
-import signal
 import subprocess
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
-import psutil
-from harness import ROOT, Stack
+from harness import Stack
 from sqlalchemy import create_engine, select, update
 from sqlalchemy.orm import Session
 
 from cardsapp.models import Batch, BatchStatus, Campaign, Card
 from cardsapp.services.batches import CARDS_FILE
 from tests.factories import make_approved_cards, make_recipient
+from tests.processes import job_running, kill_worker, start_worker
 
 NUMBER = re.compile(r"Warm\s+wishes\s+number\s+(\d{5})")
 
@@ -51,38 +48,6 @@ def seed(stack: Stack, cards: int) -> None:
         make_approved_cards(session, campaign, cards)
         session.commit()
     engine.dispose()
-
-
-def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "worker"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def kill(worker: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the worker and every process it started (RQ's job process has its own session)."""
-    try:
-        victims = [*psutil.Process(worker.pid).children(recursive=True)]
-    except psutil.NoSuchProcess:
-        victims = []
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(worker.pid, signal.SIGKILL)
-    for victim in victims:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            victim.kill()
-    worker.wait()
-
-
-def job_running(worker: subprocess.Popen[bytes]) -> bool:
-    """True while the worker has a job process (a build) running."""
-    try:
-        return bool(psutil.Process(worker.pid).children())
-    except psutil.NoSuchProcess:
-        return False
 
 
 def statuses(database_url: str) -> dict[str, str]:
@@ -133,7 +98,7 @@ def main() -> int:
                 continue
             # Somewhere in the middle of a build (a 500-card build takes about half a second here).
             time.sleep(rng.uniform(0.02, 0.3))
-            kill(worker)
+            kill_worker(worker)
             kills += 1
             ready = sum(s == BatchStatus.READY for s in statuses(stack.database_url).values())
             elapsed = time.monotonic() - started
@@ -146,7 +111,7 @@ def main() -> int:
                 break
             time.sleep(1)
     finally:
-        kill(worker)
+        kill_worker(worker)
     seconds = time.monotonic() - started
     print(f"  final: {statuses(stack.database_url)}", flush=True)
 

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 
 import pytest
 
 from cardsapp.models import Role
 from cardsapp.services.campaigns import current_campaign
-from tests.conftest import ROOT, worker_env
+from tests.conftest import worker_env
 from tests.factories import (
     STAFF_PASSWORD,
     make_approved_cards,
@@ -20,6 +16,7 @@ from tests.factories import (
     make_recipient,
     make_user,
 )
+from tests.processes import kill_worker, start_worker
 
 pytestmark = pytest.mark.e2e
 
@@ -66,14 +63,7 @@ def test_a_printer_watches_the_progress_bar_finish_and_an_addresser_gets_labels(
     bar = row.locator("progress")
     expect(bar).to_be_visible()
 
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "worker"],
-        env=worker_env(live_server.app.extensions["cardsapp.config"]),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    worker = start_worker(worker_env(live_server.app.extensions["cardsapp.config"]))
     try:
         moving = False
         deadline = time.monotonic() + 60
@@ -92,8 +82,7 @@ def test_a_printer_watches_the_progress_bar_finish_and_an_addresser_gets_labels(
             "data-status", "ready", timeout=60_000
         )
     finally:
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=10)
+        kill_worker(worker)
     assert moving, "the progress bar never showed a batch half-way"
     expect(page.get_by_role("link", name="Cards PDF").first).to_be_visible()
     expect(page.get_by_role("link", name="Labels, A4 (Avery L7163)")).to_have_count(0)

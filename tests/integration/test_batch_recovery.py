@@ -6,10 +6,8 @@ own (never the machine's shared Redis), kill them with SIGKILL and restart that 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -31,6 +29,7 @@ from cardsapp.redis_server import EmbeddedRedis
 from cardsapp.services.batches import batch_files, create_batch, recover_batches
 from tests.conftest import ROOT, worker_env
 from tests.factories import approved_message, make_approved_cards, make_campaign, make_recipient
+from tests.processes import kill_worker, start_worker
 
 pytestmark = pytest.mark.slow
 
@@ -64,34 +63,6 @@ def _claim(campaign_id: int, cards: int) -> tuple[int, str]:
     ids = (batch.id, batch.code)
     db.session.commit()
     return ids
-
-
-def _start_worker(config) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
-    return subprocess.Popen(
-        [sys.executable, "-m", "worker"],
-        env=worker_env(config),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group: SIGKILL takes the work horse too
-    )
-
-
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the worker and its work horse (RQ starts the horse in a session of its own)."""
-    import psutil
-
-    try:
-        family = [*psutil.Process(process.pid).children(recursive=True)]
-    except psutil.NoSuchProcess:
-        family = []
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    for child in family:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            child.kill()
-    process.wait(timeout=10)
-    psutil.wait_procs(family, timeout=10)
 
 
 def _wait_until_half_way(batch_id: int, timeout: float = 90) -> int:
@@ -144,11 +115,11 @@ def _assert_every_card_once(app, batch_ids: list[int], cards: int) -> None:  # t
 def test_a_worker_killed_half_way_leaves_a_batch_the_next_worker_rebuilds(app, config):
     campaign = _campaign_with_cards(app, 1600)
     batch_id, code = _claim(campaign.id, 1600)
-    worker = _start_worker(config)
+    worker = start_worker(worker_env(config))
     try:
         _wait_until_half_way(batch_id)
     finally:
-        _kill(worker)
+        kill_worker(worker)
     time.sleep(1.5)  # nothing is left running that could still finish it
     db.session.expire_all()
     batch = db.session.get(Batch, batch_id)
@@ -177,7 +148,7 @@ def test_redis_restarted_empty_mid_batch_loses_no_batch(app, config, private_red
     campaign = _campaign_with_cards(app, 1700)
     running_id, _ = _claim(campaign.id, 1600)
     queued_id, queued_code = _claim(campaign.id, 100)
-    worker = _start_worker(config)
+    worker = start_worker(worker_env(config))
     try:
         _wait_until_half_way(running_id)
         private_redis.stop()
@@ -187,7 +158,7 @@ def test_redis_restarted_empty_mid_batch_loses_no_batch(app, config, private_red
             Job.fetch(queued_job, connection=job_queues().connection, serializer=JSONSerializer)
         time.sleep(1.0)  # let the old worker trip over the empty Redis (or finish)
     finally:
-        _kill(worker)
+        kill_worker(worker)
 
     db.session.rollback()
     recovered = recover_batches(db.session, timedelta(0))
