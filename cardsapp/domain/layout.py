@@ -131,16 +131,19 @@ class _Words:
     """
 
     def __init__(self, text: str, metrics: FontMetrics) -> None:
+        self.text = text
         self.metrics = metrics
         self.space = metrics.width_units(" ")
         self.units: dict[str, float] = {" ": self.space}
         # None is a blank line the donor wanted; a paragraph of spaces alone makes no line.
-        self.paragraphs: list[tuple[list[str], list[float]] | None] = []
+        # Otherwise its words, their widths and the widest.
+        self.paragraphs: list[tuple[list[str], list[float], float] | None] = []
         # Per paragraph: is it blank, its number of words, and their widths with a space after
         # each (for `line_bounds`).
         self.totals: list[tuple[bool, int, float]] = []
         self.widest = 0.0
-        units, measure = self.units, metrics.width_units
+        self._language: str | None = None
+        units, measure, space = self.units, metrics.width_units, self.space
         for paragraph in text.split("\n"):
             if not paragraph:
                 self.paragraphs.append(None)
@@ -149,14 +152,24 @@ class _Words:
             words = paragraph.split(" ")
             if "" in words:
                 words = [word for word in words if word]
+            widths = []
             for word in words:
-                if word not in units:
-                    units[word] = measure(word)
-            widths = [units[word] for word in words]
-            self.paragraphs.append((words, widths))
-            self.totals.append((False, len(words), sum(widths) + len(words) * self.space))
-            if widths:
-                self.widest = max(self.widest, max(widths))
+                width = units.get(word)
+                if width is None:
+                    width = units[word] = measure(word)
+                widths.append(width)
+            widest = max(widths) if widths else 0.0
+            self.paragraphs.append((words, widths, widest))
+            self.totals.append((False, len(words), sum(widths) + len(words) * space))
+            if widest > self.widest:
+                self.widest = widest
+
+    @property
+    def language(self) -> str:
+        """The text's language for hyphenation, guessed only when a word must be broken."""
+        if self._language is None:
+            self._language = guess_language(self.text)
+        return self._language
 
     def width_units(self, text: str) -> float:
         units = self.units.get(text)
@@ -198,13 +211,18 @@ class _Words:
 class _Setter:
     """Wraps a text at one size."""
 
-    def __init__(self, words: _Words, size: float, width: float, lang: str) -> None:
+    def __init__(self, words: _Words, size: float, width: float, lang: str | None = None) -> None:
         self.words = words
         self.size = size
         self.width = width
-        self.lang = lang
+        self._lang = lang
         self.units_per_em = words.metrics.units_per_em
         self.space = width_mm(words.space, size, self.units_per_em)
+
+    @property
+    def lang(self) -> str:
+        """The hyphenation language: as given, or guessed from the text."""
+        return self._lang if self._lang is not None else self.words.language
 
     def width_of(self, text: str) -> float:
         return width_mm(self.words.width_units(text), self.size, self.units_per_em)
@@ -226,6 +244,7 @@ class _Setter:
         self,
         paragraph: list[str],
         units: list[float],
+        widest: float,
         lines: list[tuple[str, float]],
         limit: float,
     ) -> bool:
@@ -234,6 +253,24 @@ class _Setter:
         # exactly `width_mm`'s arithmetic (the widths are those of `CardFont.measure`).
         size, units_per_em, space = self.size, self.units_per_em, self.space
         fits = self.width + _EPSILON_MM
+        if widest * size * MM_PER_PT / units_per_em <= fits:
+            # Every word fits a line of its own (rounding keeps the order of the widths, so the
+            # widest word's width is the largest): only whole words move to the next line.
+            # A line starts at -space so that its first word's width comes out exactly as w.
+            start, used = 0, -space
+            for i, word_units in enumerate(units):
+                w = word_units * size * MM_PER_PT / units_per_em
+                needed = used + space + w
+                if needed <= fits:
+                    used = needed
+                    continue
+                lines.append((" ".join(paragraph[start:i]), used))
+                if len(lines) > limit:
+                    return False
+                start, used = i, w
+            if units:
+                lines.append((" ".join(paragraph[start:]), used))
+            return True
         words: list[str] = []
         used = 0.0
         for word, word_units in zip(paragraph, units, strict=True):
@@ -311,12 +348,17 @@ class _Setter:
 # --- fitting -------------------------------------------------------------------------------------
 
 
-def _sizes(style: TextStyle) -> list[float]:
-    steps = round((style.max_pt - style.min_pt) / SIZE_STEP_PT)
-    sizes = [style.min_pt + i * SIZE_STEP_PT for i in range(steps + 1)]
-    if sizes[-1] < style.max_pt:
-        sizes.append(style.max_pt)
-    return sizes
+def _sizes(style: TextStyle) -> tuple[float, ...]:
+    return _size_steps(style.min_pt, style.max_pt)
+
+
+@lru_cache(maxsize=256)
+def _size_steps(min_pt: float, max_pt: float) -> tuple[float, ...]:
+    steps = round((max_pt - min_pt) / SIZE_STEP_PT)
+    sizes = [min_pt + i * SIZE_STEP_PT for i in range(steps + 1)]
+    if sizes[-1] < max_pt:
+        sizes.append(max_pt)
+    return tuple(sizes)
 
 
 def _line_height(style: TextStyle, size: float) -> float:
@@ -348,6 +390,12 @@ def _most_lines(style: TextStyle, size: float, height: float) -> int:
     return count
 
 
+@lru_cache(maxsize=1024)
+def _capacities(style: TextStyle, height: float) -> tuple[int, ...]:
+    """`_most_lines` for each of the style's sizes: the same for every card of a design."""
+    return tuple(_most_lines(style, size, height) for size in _sizes(style))
+
+
 def lay_out(
     text: str,
     box: Box,
@@ -357,24 +405,11 @@ def lay_out(
     signature_box: Box | None = None,
 ) -> Layout:
     """Wrap and shrink `text` to fit `box`; place `signature` on one line in `signature_box`."""
-    lang = guess_language(text)
     sizes = _sizes(style)
+    capacities = _capacities(style, box.h)
     words = _Words(text, metrics)
+    line_bounds = words.line_bounds
     kept: dict[float, list[tuple[str, float]]] = {}  # the lines of each size wrapped
-
-    def attempt(size: float) -> bool:
-        # The block only grows with each line: a size whose lines surely outnumber what the
-        # box holds, or surely do not, is decided without wrapping.
-        most = _most_lines(style, size, box.h)
-        fewest, at_most = words.line_bounds(size, box.w)
-        if fewest > most:
-            return False
-        if at_most is not None and at_most <= most:
-            return True
-        wrapped = _Setter(words, size, box.w, lang).wrap(most)
-        if wrapped is not None:
-            kept[size] = wrapped
-        return wrapped is not None
 
     # Binary search over the half-point steps for the largest size that fits; fitting is
     # monotonic in practice (a smaller size never needs more lines).
@@ -382,14 +417,27 @@ def lay_out(
     size: float | None = None
     while low <= high:
         middle = (low + high) // 2
-        if attempt(sizes[middle]):
-            size = sizes[middle]
+        tried, most = sizes[middle], capacities[middle]
+        # The block only grows with each line: a size whose lines surely outnumber what the
+        # box holds, or surely do not, is decided without wrapping.
+        fewest, at_most = line_bounds(tried, box.w)
+        if fewest > most:
+            fits = False
+        elif at_most is not None and at_most <= most:
+            fits = True
+        else:
+            wrapped = _Setter(words, tried, box.w).wrap(most)
+            fits = wrapped is not None
+            if wrapped is not None:
+                kept[tried] = wrapped
+        if fits:
+            size = tried
             low = middle + 1
         else:
             high = middle - 1
     if size is None:
-        raise MessageTooLongForDesign(_estimate_cut(text, box, style, words, lang))
-    wrapped = kept.get(size) or _Setter(words, size, box.w, lang).wrap() or []
+        raise MessageTooLongForDesign(_estimate_cut(text, box, style, words, words.language))
+    wrapped = kept.get(size) or _Setter(words, size, box.w).wrap() or []
 
     lines = _place(wrapped, box, style, size)
     sig_line, sig_size = None, None
