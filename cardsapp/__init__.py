@@ -13,6 +13,7 @@ def create_app(config: Config | None = None) -> Flask:
     from cardsapp.crypto import AddressBox
     from cardsapp.extensions import csrf, db, limiter
     from cardsapp.logs import configure_logging
+    from cardsapp.services.public import PublicCache
     from cardsapp.web import access, register_blueprints
 
     configure_logging()
@@ -28,6 +29,7 @@ def create_app(config: Config | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.extensions["cardsapp.config"] = config
     app.extensions["cardsapp.addresses"] = AddressBox(config.address_keys)
+    app.extensions["cardsapp.public"] = PublicCache(config.public_cache_seconds)
 
     redis_url = config.redis_url or _embedded_redis_url(config)
     app.config["RATELIMIT_STORAGE_URI"] = _limits_storage_uri(redis_url)

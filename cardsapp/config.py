@@ -78,6 +78,9 @@ class Config:
     rate_limit_login: str = "10 per minute"
     # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none trusted).
     proxy_hops: int = 0
+    # Donor pages reread the campaign, its recipients and its counter this often (per
+    # process); 0 reads them on every request.
+    public_cache_seconds: int = 2
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -136,6 +139,7 @@ class Config:
             rate_limit_preview=os.environ.get("CARDS_RATE_LIMIT_PREVIEW") or cls.rate_limit_preview,
             rate_limit_login=os.environ.get("CARDS_RATE_LIMIT_LOGIN") or cls.rate_limit_login,
             proxy_hops=env_int("CARDS_PROXY_HOPS", 0),
+            public_cache_seconds=env_int("CARDS_PUBLIC_CACHE_SECONDS", cls.public_cache_seconds),
         )
 
     def flask_settings(self) -> dict[str, object]:
@@ -183,4 +187,6 @@ def config_for_tests(database_url: str, redis_url: str | None, tmp_path: Path) -
         address_keys=[Fernet.generate_key().decode()],
         data_dir=tmp_path / "batches",
         testing=True,
+        # Tests change the database directly and look at the next page at once.
+        public_cache_seconds=0,
     )

@@ -323,6 +323,9 @@ def recipient_address(public_id: str) -> str:
 def _never_cache(response: Response) -> Response:
     # Staff pages (and one of them shows an address) must not stay in any cache.
     response.headers["Cache-Control"] = "no-store"
+    if request.method == "POST":
+        # A changed campaign or recipient shows on this process's donor pages at once.
+        current_app.extensions["cardsapp.public"].forget()
     return response
 
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import redis
-from flask import Response, jsonify
+from flask import Response, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from cardsapp.extensions import csrf, db
 from cardsapp.queue import job_queues
-from cardsapp.services.campaigns import current_campaign
-from cardsapp.services.counter import read_counter
 from cardsapp.web.api import bp
 
 csrf.exempt(bp)
@@ -38,11 +36,10 @@ def healthz() -> tuple[Response, int]:
 @bp.get("/api/counter")
 def counter() -> Response:
     """Aggregate counts for embedding: participants and cards."""
-    campaign = current_campaign(db.session)
-    if campaign is None:
+    reading = current_app.extensions["cardsapp.public"].view(db.session).counter
+    if reading is None:
         response = jsonify(participants=0, cards=0, updated=None)
     else:
-        reading = read_counter(db.session, campaign.id)
         response = jsonify(
             participants=reading.participants,
             cards=reading.cards,

@@ -32,8 +32,9 @@ from cardsapp.i18n import LANG_COOKIE, LANGUAGES
 from cardsapp.models import Campaign, Card
 from cardsapp.render.designs import Design, designs
 from cardsapp.render.preview import compose_preview, compose_thumbnail
-from cardsapp.services.campaigns import CampaignPhase, campaign_phase, current_campaign
+from cardsapp.services.campaigns import CampaignPhase, campaign_phase
 from cardsapp.services.counter import read_counter
+from cardsapp.services.public import PublicView
 from cardsapp.services.submissions import (
     CheckedDraft,
     Draft,
@@ -41,7 +42,6 @@ from cardsapp.services.submissions import (
     WritingClosed,
     check_draft,
     offered_designs,
-    public_recipients,
     submit_card,
 )
 from cardsapp.web.donate import bp
@@ -78,6 +78,10 @@ def _available() -> Mapping[str, Design]:
     return designs(_config().designs_dir)
 
 
+def _public() -> PublicView:
+    return current_app.extensions["cardsapp.public"].view(db.session)
+
+
 def _language() -> str:
     return str(get_locale() or "en")
 
@@ -85,14 +89,15 @@ def _language() -> str:
 @bp.get("/")
 def landing() -> str:
     """The campaign, its counter and the way to write."""
-    campaign = current_campaign(db.session)
+    public = _public()
+    campaign = public.campaign
     if campaign is None:
         return render_template("donate/no_campaign.html")
     return render_template(
         "donate/landing.html",
         campaign=campaign,
         phase=campaign_phase(campaign),
-        counter=read_counter(db.session, campaign.id),
+        counter=public.counter,
     )
 
 
@@ -103,10 +108,11 @@ def landing() -> str:
 )
 def write() -> Response | str | tuple[str, int]:
     """The writing form; its Preview button works without JavaScript, its Send stores the card."""
-    campaign = current_campaign(db.session)
+    public = _public()
+    campaign = public.campaign
     if campaign is None:
         return render_template("donate/no_campaign.html")
-    form = _write_form(campaign)
+    form = _write_form(public)
     phase = campaign_phase(campaign)
     if request.method == "GET" or phase is not CampaignPhase.OPEN:
         return _write_page(form, campaign, status=200 if request.method == "GET" else 409)
@@ -138,12 +144,13 @@ def write() -> Response | str | tuple[str, int]:
     return response
 
 
-def _write_form(campaign: Campaign) -> WriteForm:
+def _write_form(public: PublicView) -> WriteForm:
+    assert public.campaign is not None
     form = WriteForm()
     language = _language()
     form.set_choices(
-        [(d.slug, d.title(language)) for d in offered_designs(campaign, _available())],
-        public_recipients(db.session, campaign),
+        [(d.slug, d.title(language)) for d in offered_designs(public.campaign, _available())],
+        list(public.recipients),
     )
     return form
 
@@ -220,10 +227,11 @@ def _no_script_preview(form: WriteForm, campaign: Campaign) -> tuple[str, int]:
 @limiter.shared_limit(_preview_limit, "preview")
 def preview() -> Response | tuple[Response, int]:
     """The card exactly as it will print, as a JPEG; 422 with the reasons when it cannot be."""
-    campaign = current_campaign(db.session)
+    public = _public()
+    campaign = public.campaign
     if campaign is None:
         abort(404)
-    form = _write_form(campaign)
+    form = _write_form(public)
     try:
         checked = check_draft(db.session, campaign, form.draft(), _available())
     except DraftRefused as refused:
@@ -242,7 +250,7 @@ def preview() -> Response | tuple[Response, int]:
 def draft_image() -> Response:
     """The no-JavaScript preview's picture, from the draft in the donor's session."""
     draft = session.get("draft")
-    campaign = current_campaign(db.session)
+    campaign = _public().campaign
     if not isinstance(draft, dict) or campaign is None:
         abort(404)
     try:
@@ -346,8 +354,7 @@ def _remember_browser(response: Response) -> None:
 @bp.get("/counter.svg")
 def counter_badge() -> Response:
     """An embeddable badge: "N people have written M cards", in ?lang= or the browser's language."""
-    campaign = current_campaign(db.session)
-    reading = read_counter(db.session, campaign.id) if campaign else None
+    reading = _public().counter
     participants = reading.participants if reading else 0
     cards = reading.cards if reading else 0
     language = request.args.get("lang")
@@ -370,9 +377,11 @@ def _too_many(_exc: RateLimitExceeded) -> tuple[str | Response, int]:
     """Too fast: say so beside the form and keep everything the donor wrote."""
     sentence = _("You are sending very quickly. Please wait a minute and try again.")
     if request.endpoint == "donate.write":
-        campaign = current_campaign(db.session)
-        if campaign is not None:
-            return _write_page(_write_form(campaign), campaign, status=429, general_error=sentence)
+        public = _public()
+        if public.campaign is not None:
+            return _write_page(
+                _write_form(public), public.campaign, status=429, general_error=sentence
+            )
     if request.endpoint == "donate.preview":
         return jsonify(errors={"form": sentence}), 429
     title = _("Too many requests")

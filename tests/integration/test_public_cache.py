@@ -1,0 +1,113 @@
+"""Donor pages share one snapshot of the campaign, its recipients and its counter per process."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from cardsapp.extensions import db
+from cardsapp.models import Campaign, Role, utcnow
+from cardsapp.services.counter import count_card
+from cardsapp.services.public import PublicCache
+from tests.factories import log_in, make_campaign, make_recipient, make_user
+from tests.factories import staff_csrf_token as token
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def config(config):
+    config.public_cache_seconds = 60
+    return config
+
+
+def test_the_snapshot_is_reused_until_it_is_old_then_reread(app):
+    campaign = make_campaign(db.session)
+    make_recipient(db.session, app.extensions["cardsapp.addresses"], campaign, n=7)
+    db.session.commit()
+    clock = Clock()
+    cache = PublicCache(2, clock=clock)
+
+    first = cache.view(db.session)
+    assert first.campaign is not None and first.campaign.id == campaign.id
+    assert first.counter is not None and first.counter.cards == 0
+    assert [label for _id, label in first.recipients] == ["Test mother 7"]
+
+    count_card(db.session, campaign.id)
+    db.session.commit()
+    clock.now += 1.9
+    assert cache.view(db.session) is first
+    clock.now += 0.2
+    assert cache.view(db.session).counter.cards == 1
+
+
+def test_opening_time_is_kept_to_the_second_whatever_the_cache(app):
+    opens = utcnow() + timedelta(seconds=5)
+    campaign = make_campaign(db.session, opens_at=opens, closes_at=opens + timedelta(days=1))
+    db.session.commit()
+    clock = Clock()
+    cache = PublicCache(60, clock=clock, wall_clock=lambda: opens - timedelta(seconds=5))
+
+    first = cache.view(db.session)
+    db.session.execute(update(Campaign).values(max_message_length=321))
+    db.session.commit()
+    clock.now += 4.9
+    assert cache.view(db.session) is first
+    clock.now += 0.2
+    assert cache.view(db.session).campaign.max_message_length == 321
+    assert campaign.id == first.campaign.id
+
+
+def test_the_shared_campaign_reads_from_many_threads_after_its_session_closed(app):
+    make_campaign(db.session, title={"en": "Spring cards"})
+    db.session.commit()
+    view = PublicCache(60).view(db.session)
+    titles: list[str] = []
+    threads = [
+        threading.Thread(target=lambda: titles.append(view.campaign.title["en"])) for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert titles == ["Spring cards"] * 8
+
+
+def test_an_admin_change_shows_on_the_donor_page_at_once(app, client):
+    campaign = make_campaign(db.session, designs=["plain"])
+    make_user(db.session, Role.ADMIN, email="admin@example.org")
+    db.session.commit()
+    assert "Test cards" in client.get("/").get_data(as_text=True)
+
+    # Changed behind the app's back: the snapshot is kept for its 60 seconds.
+    db.session.execute(update(Campaign).values(title={"en": "Changed quietly"}))
+    db.session.commit()
+    assert "Test cards" in client.get("/").get_data(as_text=True)
+
+    log_in(client, "admin@example.org")
+    data = {
+        "opens_at": (utcnow() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": (utcnow() + timedelta(days=9)).strftime("%Y-%m-%dT%H:%M"),
+        "post_by": "",
+        "max_message_length": "500",
+        "watch_words": "",
+        "designs": ["plain"],
+        "cap_per_batch": "5",
+        "cap_per_campaign": "40",
+        "csrf_token": token(client),
+    }
+    for kind in ("title", "story", "guidance"):
+        for lang in ("en", "be", "ru"):
+            data[f"{kind}_{lang}"] = f"New {kind} ({lang})"
+    response = client.post(f"/admin/campaigns/{campaign.id}", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert "New title (en)" in client.get("/").get_data(as_text=True)
