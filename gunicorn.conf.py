@@ -33,9 +33,16 @@ control_socket_disable = True
 
 def post_worker_init(worker: object) -> None:
     """Warm the fonts and artwork caches before the worker takes its first request."""
+    import gc
+
     from cardsapp.config import Config
     from cardsapp.render.designs import designs
     from cardsapp.render.preview import warm_caches
     from cardsapp.web.donate.routes import PREVIEW_WIDTH_PX
 
     warm_caches(designs(Config.from_env().designs_dir), PREVIEW_WIDTH_PX)
+    # What is loaded by now lives as long as the worker. Left to the collector, its full
+    # passes walked all of it and stalled every request of the process for a third of a
+    # second under load; frozen, they walk only what requests leave behind.
+    gc.collect()
+    gc.freeze()
