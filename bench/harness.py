@@ -20,6 +20,7 @@ from cryptography.fernet import Fernet
 from locust import task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.env import Environment
+from locust.runners import STATE_RUNNING, LocalRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -90,10 +91,17 @@ class ProxiedUser(FastHttpUser):
 
     abstract = True
     default_headers = {"X-Forwarded-Proto": "https"}  # noqa: RUF012 - locust's own attribute
+    # How many users have made their first requests (a form, a login): see settle().
+    ready = 0
 
     def on_start(self) -> None:
         # The proxy is left out on loopback; the cookies the app marks Secure still go back.
         self.client.cookiejar.set_policy(DefaultCookiePolicy(secure_protocols=("https", "http")))
+        self.first_requests()
+        ProxiedUser.ready += 1
+
+    def first_requests(self) -> None:
+        """What a user does once before the load proper (open the form, log in)."""
 
 
 class Donor(ProxiedUser):
@@ -103,8 +111,7 @@ class Donor(ProxiedUser):
     wait_time = poisson_arrivals
     token = ""
 
-    def on_start(self) -> None:
-        super().on_start()
+    def first_requests(self) -> None:
         page = self.client.get("/write", name="GET /write")
         found = CSRF.search(page.text or "")
         self.token = found.group(1) if found else ""
@@ -160,8 +167,7 @@ class Moderator(ProxiedUser):
     password = secrets.token_urlsafe(16)
     taken = 0
 
-    def on_start(self) -> None:
-        super().on_start()
+    def first_requests(self) -> None:
         page = self.client.get("/login", name="GET /login")
         found = CSRF.search(page.text or "")
         email = Moderator.accounts[Moderator.taken % len(Moderator.accounts)]
@@ -190,6 +196,22 @@ class Bare(FastHttpUser):
         self.client.get("/", name="GET bare")
 
 
+def settle(runner: LocalRunner) -> None:
+    """Wait until every user has started and made its first requests, then a little more.
+
+    Starting users is the generator's own storm, not the load: at 300 users it takes three
+    seconds, and each moderator's login hashes a password (argon2, 150 ms of both cores).
+    Measured from the start, a step would report the storm's tail instead of the rate.
+    """
+    deadline = time.monotonic() + 60
+    while runner.state != STATE_RUNNING and time.monotonic() < deadline:
+        gevent.sleep(0.1)
+    proxied = sum(isinstance(g.args[0], ProxiedUser) for g in runner.user_greenlets if g.args)
+    while ProxiedUser.ready < proxied and time.monotonic() < deadline:
+        gevent.sleep(0.1)
+    gevent.sleep(2)
+
+
 def run_step(host: str, users: list[type[FastHttpUser]], rate: float, seconds: float) -> Step:
     """Run `rate` requests a second for `seconds` (after a short warm-up) and measure."""
     statuses: dict[int, int] = {}
@@ -205,8 +227,9 @@ def run_step(host: str, users: list[type[FastHttpUser]], rate: float, seconds: f
 
     runner = env.create_local_runner()
     user_count = max(1, round(rate))
+    ProxiedUser.ready = 0
     runner.start(user_count, spawn_rate=min(100, max(10, user_count)))
-    gevent.sleep(3)
+    settle(runner)
     env.stats.reset_all()
     env.events.request.add_listener(count)
     started = time.monotonic()
