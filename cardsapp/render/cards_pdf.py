@@ -15,6 +15,7 @@ layout the donor's preview shows.
 from __future__ import annotations
 
 import math
+from codecs import charmap_build, charmap_encode
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +24,10 @@ from typing import BinaryIO
 from reportlab import rl_config
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.pagesizes import A4, landscape, letter
-from reportlab.lib.rl_accel import escapePDF, fp_str
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import getFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.pdfgen.pathobject import PDFPathObject
 
 from cardsapp.domain.layout import Layout
 from cardsapp.render.card import fit_card
@@ -146,74 +146,83 @@ def crop_marks(
     return marks
 
 
-_Word = tuple[int, str, tuple[tuple[int, str], ...]]  # one subset (or -1), escaped, runs
+# The bytes that a PDF literal string holds as they are: printable ASCII but ( ) and \\.
+_PLAIN = bytes(c for c in range(32, 127) if c not in b"()\\")
+_UNMAPPED = "\ufffe"  # a code that no character has yet (what `codecs.charmap_build` skips)
+
+
+def _pdf_string(codes: bytes) -> str:
+    """`codes` as a PDF string: literal when it needs no escapes, else hexadecimal.
+
+    Hex is two bytes a code; PDF escapes would make Cyrillic codes four, at three times the
+    cost of writing them.
+    """
+    if codes.translate(None, _PLAIN):
+        return f"<{codes.hex()}>"
+    return f"({codes.decode('ascii')})"
 
 
 class _SubsetText:
-    """One document's words as runs of TrueType subset codes, each word split once.
+    """One document's text as codes in ReportLab's subsets of its TrueType fonts.
 
-    ReportLab maps every character of every line to its font subset in Python
-    (`TTFont.splitString`), which made text output a third of the build. Here each word goes
-    through the same `splitString` (the interface ReportLab documents for its subset fonts)
-    once per document, and a line is put together from its words' runs. Words meet
-    `splitString` in reading order, so subsets are numbered exactly as before.
+    ReportLab maps every character of every line to its subset in Python
+    (`TTFont.splitString`), which made text output a third of the build. Here a line whose
+    characters all have codes in a font's first subset already is encoded by a codec built
+    from the codes `splitString` gave them (in C); any other line goes through `splitString`,
+    which gives new characters their codes in reading order exactly as ReportLab's text object
+    would, and the codec learns them.
     """
 
     def __init__(self, doc: object) -> None:
         self.doc = doc  # ReportLab keeps each font's subsets per document
-        self.words: dict[str, dict[str, _Word]] = {}
+        self.tables: dict[str, list[str]] = {}  # face -> the character of each code, subset 0
+        self.codecs: dict[str, object] = {}  # face -> `codecs.charmap_build` of its table
+        self.names: dict[tuple[str, int], str] = {}
 
-    def runs(self, face: str, text: str) -> list[tuple[int, str]]:
-        """(subset, escaped codes) for each run of `text` within one subset of `face`."""
-        words = self.words.get(face)
-        if words is None:
-            words = self.words[face] = {}
-        parts = text.split(" ")
-        spaced = len(parts) > 1
-        try:
-            found = [words[word] for word in parts]
-            space = words[" "] if spaced else None
-        except KeyError:
-            self._learn(face, words, parts)
-            found = [words[word] for word in parts]
-            space = words[" "] if spaced else None
-        subsets = {word[0] for word in found}
-        if space is not None:
-            subsets.add(space[0])
-        if len(subsets) == 1 and -1 not in subsets:
-            # Almost every line: all of it in one subset, so one run.
-            joiner = space[1] if space is not None else ""
-            return [(found[0][0], joiner.join([word[1] for word in found]))]
-        runs: list[tuple[int, str]] = []
-        for i, word in enumerate(found):
-            pieces = (space[2] + word[2]) if i and space is not None else word[2]
-            for subset, escaped in pieces:
-                if runs and runs[-1][0] == subset:
-                    runs[-1] = (subset, runs[-1][1] + escaped)
-                else:
-                    runs.append((subset, escaped))
+    def runs(self, face: str, text: str) -> list[tuple[int, bytes]]:
+        """(subset, codes) for each run of `text` within one subset of `face`."""
+        codec = self.codecs.get(face)
+        if codec is not None:
+            try:
+                return [(0, charmap_encode(text, "strict", codec)[0])]
+            except UnicodeEncodeError:
+                pass  # a character without a code in subset 0 yet
+        runs = getFont(face).splitString(text, self.doc)
+        self._learn(face, text, runs)
         return runs
 
-    def _learn(self, face: str, words: dict[str, _Word], parts: list[str]) -> None:
-        """Split the words not seen yet, in the order the line has them."""
-        font = getFont(face)
-        for i, word in enumerate(parts):
-            for piece in (" ", word) if i else (word,):
-                if piece not in words:
-                    # Escaping works byte by byte, so escaped runs can be joined.
-                    runs = tuple(
-                        (subset, escapePDF(codes))
-                        for subset, codes in font.splitString(piece, self.doc)
-                    )
-                    subsets = {subset for subset, _ in runs}
-                    one = subsets.pop() if len(subsets) == 1 else -1  # -1: none or several
-                    words[piece] = (one, "".join(escaped for _, escaped in runs), runs)
+    def _learn(self, face: str, text: str, runs: list[tuple[int, bytes]]) -> None:
+        """Remember the subset-0 code of each character of `text`, one character a code."""
+        table = self.tables.get(face)
+        if table is None:
+            table = self.tables[face] = ["\x00", *[_UNMAPPED] * 255]
+        chars = iter(text)
+        learned = False
+        for subset, codes in runs:
+            for code in codes:
+                char = next(chars)
+                # A character the font lacks (code 0) and a no-break space (written as a
+                # space) share their code with another: they always take this slower way.
+                if subset == 0 and table[code] == _UNMAPPED and char != "\xa0":
+                    table[code] = char
+                    learned = True
+        if learned or face not in self.codecs:
+            self.codecs[face] = charmap_build("".join(table))
+
+    def name(self, face: str, subset: int) -> str:
+        """The PDF name of a subset of `face`."""
+        key = (face, subset)
+        name = self.names.get(key)
+        if name is None:
+            name = self.names[key] = getFont(face).getSubsetInternalName(subset, self.doc)
+        return name
 
 
 class _TextBlock:
-    """A card's text operators: byte for byte what ReportLab's text object writes for the same
-    `setFillColor`, `setFont`, `setTextOrigin` and `textOut` calls (a test compares them), less
-    the work of moving a text cursor that every line sets again anyway."""
+    """A card's text operators: what ReportLab's text object writes for the same
+    `setFillColor`, `setFont`, `setTextOrigin` and `textOut` calls, with strings in hex where
+    ReportLab would escape them (a test compares the two), less the work of moving a text
+    cursor that every line sets again anyway."""
 
     def __init__(self, canvas: Canvas, text: _SubsetText) -> None:
         self.canvas = canvas
@@ -245,17 +254,66 @@ class _TextBlock:
         if not line:
             code.append("")  # ReportLab writes an empty operator list, so one more space
             return
-        for subset, escaped in self.text.runs(self.face, line):
+        for subset, codes in self.text.runs(self.face, line):
             if subset != self.subset:
-                name = getFont(self.face).getSubsetInternalName(subset, self.text.doc)
-                code.append(f"{name} {self.size_ops}")
+                code.append(f"{self.text.name(self.face, subset)} {self.size_ops}")
                 self.subset = subset
-            code.append(f"({escaped}) Tj")
+            code.append(f"{_pdf_string(codes)} Tj")
+
+    def operators(self) -> str:
+        """The block's operators, ending the text object."""
+        return " ".join(self.code) + " ET"
 
     def draw(self) -> None:
         """Put the block on the page."""
-        self.code.append("ET")
-        self.canvas.addLiteral(" ".join(self.code))
+        self.canvas.addLiteral(self.operators())
+
+
+@dataclass(frozen=True)
+class _Place:
+    """What is the same for every card of one design in one place on a page."""
+
+    page: PageGeometry
+    slot: Slot
+    past_trim: float  # how far the artwork runs past the trim, in mm on the page
+    begin: str  # operators that save the graphics state and move to the slot
+    marks: str  # operators that draw the slot's crop marks
+
+
+def _begin(slot: Slot) -> str:
+    """Save the graphics state and make the card's trim corner the origin, scaled and turned."""
+    s, x, y = slot.scale, slot.trim.x * mm, slot.trim.y * mm
+    # Turned a quarter, the card's top edge runs along the slot's left side.
+    matrix = (0, s, -s, 0, x + slot.trim.w * mm, y) if slot.rotated else (s, 0, 0, s, x, y)
+    return f"q\n{fp_str(*matrix)} cm"
+
+
+def _marks(segments: Iterable[tuple[float, ...]]) -> str:
+    """Operators stroking the segments (x1, y1, x2, y2 in mm) as thin black lines."""
+    path = " ".join(
+        f"{fp_str(x1 * mm, y1 * mm)} m {fp_str(x2 * mm, y2 * mm)} l" for x1, y1, x2, y2 in segments
+    )
+    return f"{fp_str(MARK_WIDTH_PT)} w\n0 0 0 RG\nn {path}\nS"
+
+
+def _home_sides(index: int) -> str:
+    # Each card's cut lines get marks in the two sheet margins it touches.
+    return ("t" if index < 2 else "b") + ("l" if index % 2 == 0 else "r")
+
+
+def _home_place(design: Design, sheet: PageGeometry, index: int) -> _Place:
+    """The card of `design` in cell `index` of a home sheet."""
+    slot = fit_in_cell(design, sheet.slots[index])
+    marks = crop_marks(slot.trim, sheet, _home_sides(index))
+    return _Place(sheet, slot, HOME_ART_PAST_TRIM_MM, _begin(slot), _marks(marks))
+
+
+def _shop_place(design: Design) -> _Place:
+    """The card of `design` on its print-shop page."""
+    page, slot = shop_page(design)
+    # Clear of the bleed, so that no mark prints on the picture.
+    marks = crop_marks(slot.trim, page, offset=design.bleed_mm + 1)
+    return _Place(page, slot, design.bleed_mm, _begin(slot), _marks(marks))
 
 
 class _CardPainter:
@@ -291,26 +349,16 @@ class _CardPainter:
             colour = self.colours[design.slug] = HexColor(design.colour)
         return colour
 
-    def draw(self, card: PrintCard, slot: Slot, past_trim: float) -> None:
-        """One card: artwork, message, signature and routing code, in the slot."""
+    def draw(self, card: PrintCard, place: _Place) -> None:
+        """One card: artwork, message, signature, routing code and crop marks, in its place."""
         design = self.designs[card.design_slug]
         layout = fit_card(design, card.message, card.signature)
         c = self.canvas
-        c.saveState()
-        if slot.rotated:
-            # Turned a quarter: the card's top edge runs along the slot's left side.
-            c.translate(slot.trim.x * mm, slot.trim.y * mm)
-            c.rotate(90)
-            c.translate(0, -slot.trim.w * mm)
-        else:
-            c.translate(slot.trim.x * mm, slot.trim.y * mm)
-        if slot.scale != 1.0:
-            c.scale(slot.scale, slot.scale)
-        c.doForm(self.art_form(design, past_trim / slot.scale))
-        self._text(design, layout, card.routing)
-        c.restoreState()
+        c.addLiteral(place.begin)
+        c.doForm(self.art_form(design, place.past_trim / place.slot.scale))
+        c.addLiteral(f"{self._text(design, layout, card.routing)}\nQ\n{place.marks}")
 
-    def _text(self, design: Design, layout: Layout, routing: str) -> None:
+    def _text(self, design: Design, layout: Layout, routing: str) -> str:
         height = design.height_mm
         face = self.faces[design.font]
         text = _TextBlock(self.canvas, self.subset_text)
@@ -326,34 +374,7 @@ class _CardPainter:
         text.fill(ROUTING_COLOUR)
         text.font(reportlab_font_name(ROUTING_FONT), ROUTING_SIZE_PT)
         text.show(ROUTING_X_MM * mm, ROUTING_BASELINE_MM * mm, routing)
-        text.draw()
-
-
-class _Marks:
-    """Draws crop marks; the few distinct sets of marks in a document are built once."""
-
-    def __init__(self, canvas: Canvas) -> None:
-        self.canvas = canvas
-        self.paths: dict[tuple[tuple[float, ...], ...], PDFPathObject] = {}
-
-    def draw(self, segments: Iterable[tuple[float, ...]]) -> None:
-        """Stroke the segments (x1, y1, x2, y2 in mm)."""
-        canvas = self.canvas
-        key = tuple(segments)
-        path = self.paths.get(key)
-        if path is None:
-            path = self.paths[key] = canvas.beginPath()
-            for x1, y1, x2, y2 in key:
-                path.moveTo(x1 * mm, y1 * mm)
-                path.lineTo(x2 * mm, y2 * mm)
-        canvas.setLineWidth(MARK_WIDTH_PT)
-        canvas.setStrokeColorRGB(0, 0, 0)
-        canvas.drawPath(path, stroke=1, fill=0)
-
-
-def _home_sides(index: int) -> str:
-    # Each card's cut lines get marks in the two sheet margins it touches.
-    return ("t" if index < 2 else "b") + ("l" if index % 2 == 0 else "r")
+        return text.operators()
 
 
 def render_cards_pdf(
@@ -380,25 +401,26 @@ def render_cards_pdf(
     canvas.setTitle(title)
     canvas.setCreator("cardsapp")
     painter = _CardPainter(canvas, designs)
-    marks = _Marks(canvas)
+    places: dict[tuple[str, int], _Place] = {}
     pages = 0
     done = 0
     slot_index = 0
     for card in cards:
-        design = designs[card.design_slug]
+        place = places.get((card.design_slug, slot_index))
+        if place is None:
+            design = designs[card.design_slug]
+            place = places[card.design_slug, slot_index] = (
+                _shop_place(design) if shop else _home_place(design, sheet, slot_index)
+            )
         if shop:
-            page, slot = shop_page(design)
+            page = place.page
             canvas.setPageSize((page.width * mm, page.height * mm))
-            _set_boxes(canvas, slot.trim, design.bleed_mm)
-            painter.draw(card, slot, design.bleed_mm)
-            # Clear of the bleed, so that no mark prints on the picture.
-            marks.draw(crop_marks(slot.trim, page, offset=design.bleed_mm + 1))
+            _set_boxes(canvas, place.slot.trim, designs[card.design_slug].bleed_mm)
+            painter.draw(card, place)
             canvas.showPage()
             pages += 1
         else:
-            slot = fit_in_cell(design, sheet.slots[slot_index])
-            painter.draw(card, slot, HOME_ART_PAST_TRIM_MM)
-            marks.draw(crop_marks(slot.trim, sheet, _home_sides(slot_index)))
+            painter.draw(card, place)
             slot_index += 1
             if slot_index == len(sheet.slots):
                 canvas.showPage()
