@@ -15,6 +15,7 @@ layout the donor's preview shows.
 from __future__ import annotations
 
 import math
+import zlib
 from codecs import charmap_build, charmap_encode
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.pagesizes import A4, landscape, letter
 from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfdoc import PDFStreamFilterZCompress
 from reportlab.pdfbase.pdfmetrics import getFont
 from reportlab.pdfgen.canvas import Canvas
 
@@ -51,6 +53,18 @@ ROUTING_COLOUR = Color(0.25, 0.25, 0.25)
 ROUTING_X_MM = 2.5  # from the trim's left edge
 ROUTING_BASELINE_MM = 1.8  # from the trim's bottom edge
 PROGRESS_EVERY = 50
+# zlib's fastest level: at the default (6) compressing took 16 of the 41 ms that saving a
+# 1,000-card PDF takes, for a file 1% smaller (the artwork is JPEG, compressed already).
+FLATE_LEVEL = 1
+
+
+class _QuickFlate(PDFStreamFilterZCompress):
+    """ReportLab's Flate filter at `FLATE_LEVEL` (ReportLab's own has no level to set)."""
+
+    def encode(self, text: str | bytes) -> bytes:
+        """Compress a stream's content (text as UTF-8, as ReportLab's filter does)."""
+        data = text.encode("utf8") if isinstance(text, str) else text
+        return zlib.compress(data, FLATE_LEVEL)
 
 
 @dataclass(frozen=True)
@@ -394,10 +408,13 @@ def render_cards_pdf(
         str(target) if isinstance(target, str | Path) else target,
         pagesize=PAPER[paper],
         invariant=1,
-        pageCompression=1,
+        # Off, so that ReportLab leaves each stream's filter to the document's default: page
+        # content, forms and fonts are compressed all the same, by `_QuickFlate`.
+        pageCompression=0,
         # Every font in the file is an embedded subset, even the one no text uses.
         initialFontName=reportlab_font_name(ROUTING_FONT),
     )
+    canvas._doc.defaultStreamFilters = [_QuickFlate()]
     canvas.setTitle(title)
     canvas.setCreator("cardsapp")
     painter = _CardPainter(canvas, designs)
