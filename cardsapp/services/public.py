@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -25,11 +25,23 @@ from cardsapp.services.submissions import public_recipients
 
 @dataclass(frozen=True)
 class PublicView:
-    """A read-only snapshot. `campaign` is detached from any session: read it, never change it."""
+    """A read-only snapshot. `campaign` is detached from any session: read it, never change it.
+
+    `pages` keeps what is made from the snapshot alone (the landing page per language, the
+    counter's JSON), so that it is made once per snapshot rather than once per request.
+    """
 
     campaign: Campaign | None
     recipients: tuple[tuple[str, str], ...]
     counter: CounterReading | None
+    pages: dict[tuple[str, ...], str] = field(default_factory=dict, compare=False)
+
+    def page(self, key: tuple[str, ...], make: Callable[[], str]) -> str:
+        """The page kept under `key`, made now if this snapshot has none yet."""
+        page = self.pages.get(key)
+        if page is None:
+            page = self.pages[key] = make()
+        return page
 
 
 class PublicCache:

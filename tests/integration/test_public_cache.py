@@ -111,3 +111,50 @@ def test_an_admin_change_shows_on_the_donor_page_at_once(app, client):
     response = client.post(f"/admin/campaigns/{campaign.id}", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)
     assert "New title (en)" in client.get("/").get_data(as_text=True)
+
+
+def visit(client, path: str = "/") -> str:
+    """One request in an app context of its own, as in production (fresh g: user, locale)."""
+    with client.application.app_context():
+        return client.get(path).get_data(as_text=True)
+
+
+def test_a_landing_page_made_once_is_shared_only_between_plain_visitors(app, client):
+    make_campaign(db.session)
+    make_user(db.session, Role.MODERATOR, email="moderator@example.org")
+    db.session.commit()
+    staff = app.test_client()
+    with app.app_context():
+        log_in(staff, "moderator@example.org")
+    flashed = app.test_client()
+    belarusian = app.test_client()
+    belarusian.set_cookie("lang", "be")
+
+    def flash_waiting() -> None:
+        with flashed.session_transaction() as session:
+            session["_flashes"] = [("info", "Logged out: see you soon")]
+
+    # Visits whose pages are their own, before and after a plain visitor's shared page.
+    for _ in range(2):
+        assert "from%3Dbadge" in visit(client, "/?from=badge")  # the language links keep it
+        assert 'class="staff-nav"' in visit(staff)
+        flash_waiting()
+        assert "see you soon" in visit(flashed)
+        first = visit(client)
+        assert "Test cards" in first
+        assert "staff-nav" not in first and "see you soon" not in first
+        assert "from%3Dbadge" not in first
+    assert "Тэставыя паштоўкі" in visit(belarusian)
+    assert visit(client) == first
+
+
+def test_the_counter_json_is_made_once_per_snapshot(app, client):
+    campaign = make_campaign(db.session)
+    db.session.commit()
+    assert client.get("/api/counter").get_json()["cards"] == 0
+    count_card(db.session, campaign.id)
+    db.session.commit()
+    # Within the 60 seconds of this app's snapshot: the same answer, read from memory.
+    assert client.get("/api/counter").get_json()["cards"] == 0
+    app.extensions["cardsapp.public"].forget()
+    assert client.get("/api/counter").get_json()["cards"] == 1

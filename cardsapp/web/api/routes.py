@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import redis
 from flask import Response, current_app, jsonify
 from sqlalchemy import text
@@ -9,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cardsapp.extensions import csrf, db
 from cardsapp.queue import job_queues
+from cardsapp.services.counter import CounterReading
 from cardsapp.web.api import bp
 
 csrf.exempt(bp)
@@ -33,18 +36,24 @@ def healthz() -> tuple[Response, int]:
     return response, 200 if healthy else 503
 
 
+def _counter_json(reading: CounterReading | None) -> str:
+    if reading is None:
+        return json.dumps({"participants": 0, "cards": 0, "updated": None})
+    return json.dumps(
+        {
+            "participants": reading.participants,
+            "cards": reading.cards,
+            "updated": reading.updated.isoformat(timespec="seconds"),
+        }
+    )
+
+
 @bp.get("/api/counter")
 def counter() -> Response:
     """Aggregate counts for embedding: participants and cards."""
-    reading = current_app.extensions["cardsapp.public"].view(db.session).counter
-    if reading is None:
-        response = jsonify(participants=0, cards=0, updated=None)
-    else:
-        response = jsonify(
-            participants=reading.participants,
-            cards=reading.cards,
-            updated=reading.updated.isoformat(timespec="seconds"),
-        )
+    public = current_app.extensions["cardsapp.public"].view(db.session)
+    response = Response(public.page(("counter",), lambda: _counter_json(public.counter)))
+    response.mimetype = "application/json"
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=15"
     return response

@@ -22,6 +22,7 @@ from flask import (
 from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
+from flask_login import current_user
 from markupsafe import escape
 from sqlalchemy import select
 
@@ -93,11 +94,27 @@ def landing() -> str:
     campaign = public.campaign
     if campaign is None:
         return render_template("donate/no_campaign.html")
-    return render_template(
-        "donate/landing.html",
-        campaign=campaign,
-        phase=campaign_phase(campaign),
-        counter=public.counter,
+
+    def page() -> str:
+        return render_template(
+            "donate/landing.html",
+            campaign=campaign,
+            phase=campaign_phase(campaign),
+            counter=public.counter,
+        )
+
+    if not _same_for_everyone():
+        return page()
+    return public.page(("landing", _language()), page)
+
+
+def _same_for_everyone() -> bool:
+    """A plain visit: no staff login, no message waiting to be shown, no query string.
+
+    Such a visitor's page may be made once and shown to every other such visitor.
+    """
+    return (
+        not request.query_string and "_flashes" not in session and not current_user.is_authenticated
     )
 
 
