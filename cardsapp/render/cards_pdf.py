@@ -53,6 +53,7 @@ ROUTING_COLOUR = Color(0.25, 0.25, 0.25)
 ROUTING_X_MM = 2.5  # from the trim's left edge
 ROUTING_BASELINE_MM = 1.8  # from the trim's bottom edge
 PROGRESS_EVERY = 50
+ORIGINS_KEPT = 5000  # text origins remembered per document
 # zlib's fastest level: at the default (6) compressing took 16 of the 41 ms that saving a
 # 1,000-card PDF takes, for a file 1% smaller (the artwork is JPEG, compressed already).
 FLATE_LEVEL = 1
@@ -192,6 +193,11 @@ class _SubsetText:
         self.tables: dict[str, list[str]] = {}  # face -> the character of each code, subset 0
         self.codecs: dict[str, object] = {}  # face -> `codecs.charmap_build` of its table
         self.names: dict[tuple[str, int], str] = {}
+        # Operators that recur on many cards: lines start at few places, in few sizes.
+        self.origins: dict[tuple[float, float], str] = {}
+        self.fonts: dict[float, str] = {}
+        self.colours: dict[tuple[float, float, float], str] = {}
+        self.alpha_marked = False
 
     def runs(self, face: str, text: str) -> list[tuple[int, bytes]]:
         """(subset, codes) for each run of `text` within one subset of `face`."""
@@ -250,27 +256,42 @@ class _TextBlock:
         """Fill colour for what follows: an opaque RGB colour."""
         if colour.alpha not in (None, 1):
             raise ValueError(f"card text must be opaque, not {colour!r}")
-        self.code.append(f"{fp_str(colour.red, colour.green, colour.blue)} rg")
-        if colour.alpha is not None:
+        rgb = (colour.red, colour.green, colour.blue)
+        colours = self.text.colours
+        operator = colours.get(rgb)
+        if operator is None:
+            operator = colours[rgb] = f"{fp_str(*rgb)} rg"
+        self.code.append(operator)
+        if colour.alpha is not None and not self.text.alpha_marked:
             # What the text object does for any colour with an alpha: it writes nothing while
-            # the alpha stays 1, but marks the file PDF 1.4 as before.
+            # the alpha stays 1, but marks the file PDF 1.4, once for all.
             self.canvas.setFillAlpha(colour.alpha)
+            self.text.alpha_marked = True
 
     def font(self, face: str, size: float) -> None:
         """Font and size for what follows; the leading is ReportLab's default, 1.2 x size."""
         self.face, self.subset = face, -1
-        self.size_ops = f"{fp_str(size)} Tf {fp_str(size * 1.2)} TL"
+        fonts = self.text.fonts
+        operators = fonts.get(size)
+        if operators is None:
+            operators = fonts[size] = f"{fp_str(size)} Tf {fp_str(size * 1.2)} TL"
+        self.size_ops = operators
 
     def show(self, x: float, y: float, line: str) -> None:
         """`line` with its left end on the baseline at (x, y) pt."""
-        code = self.code
-        code.append(f"1 0 0 1 {fp_str(x, y)} Tm")
+        code, text = self.code, self.text
+        origin = text.origins.get((x, y))
+        if origin is None:
+            if len(text.origins) > ORIGINS_KEPT:
+                text.origins.clear()  # centred lines start anywhere: memory stays flat
+            origin = text.origins[x, y] = f"1 0 0 1 {fp_str(x, y)} Tm"
+        code.append(origin)
         if not line:
             code.append("")  # ReportLab writes an empty operator list, so one more space
             return
-        for subset, codes in self.text.runs(self.face, line):
+        for subset, codes in text.runs(self.face, line):
             if subset != self.subset:
-                code.append(f"{self.text.name(self.face, subset)} {self.size_ops}")
+                code.append(f"{text.name(self.face, subset)} {self.size_ops}")
                 self.subset = subset
             code.append(f"{_pdf_string(codes)} Tj")
 
