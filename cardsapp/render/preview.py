@@ -6,12 +6,12 @@ import io
 import math
 from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-from cardsapp.domain.layout import MM_PER_PT, Layout, Line
+from cardsapp.domain.layout import MM_PER_PT, Layout
 from cardsapp.render.card import layout_card
 from cardsapp.render.designs import Design
-from cardsapp.render.fonts import PIL_FEATURES, CardFont, exact_positioning, load_font
+from cardsapp.render.fonts import PIL_FEATURES, exact_positioning, load_font
 
 PREVIEW_QUALITY = 85
 MAX_WIDTH_PX = 2400
@@ -37,12 +37,54 @@ def artwork_at_width(design: Design, width_px: int) -> Image.Image:
     return image.resize((width_px, height_px), Image.Resampling.LANCZOS, box=trim)
 
 
+# Words, drawn once: a live preview redraws the whole card each time the donor pauses, and
+# nearly every word of it was in the previous preview. Each word's glyph coverage is kept per
+# font size and quarter-pixel position (about 8 KB a word at preview size; 2,048 words, so
+# at most some 16 MB a process). Only pixels of recently previewed words stay in memory,
+# never in Redis, the database or a log, and they are gone when the process ends.
+_WORD_CACHE = 2048
+_STEPS = 4  # sub-pixel positions per pixel: a word lands within 1/8 px of its layout place
+
+
+@lru_cache(maxsize=_WORD_CACHE)
+def _word_mask(
+    pil_font: ImageFont.FreeTypeFont, word: str, step_x: int, step_y: int
+) -> tuple[Image.Image, int, int]:
+    """The word's coverage as an "L" mask, and the mask's offset from the pen position."""
+    fx, fy = step_x / _STEPS, step_y / _STEPS
+    features = PIL_FEATURES if exact_positioning() else None
+    left, top, right, bottom = pil_font.getbbox(word, anchor="ls", features=features)
+    x0, y0 = math.floor(left) - 1, math.floor(top) - 1
+    size = (math.ceil(right + fx) - x0 + 1, math.ceil(bottom + fy) - y0 + 1)
+    mask = Image.new("L", size, 0)
+    ImageDraw.Draw(mask).text(
+        (fx - x0, fy - y0), word, font=pil_font, fill=255, anchor="ls", features=features
+    )
+    return mask, x0, y0
+
+
+def _draw_word(
+    image: Image.Image,
+    pil_font: ImageFont.FreeTypeFont,
+    word: str,
+    x: float,
+    y: float,
+    colour: tuple[int, ...],
+) -> None:
+    ix, iy = math.floor(x), math.floor(y)
+    step_x, step_y = round((x - ix) * _STEPS), round((y - iy) * _STEPS)
+    mask, x0, y0 = _word_mask(pil_font, word, step_x, step_y)
+    image.paste(colour, (ix + x0, iy + y0), mask)
+
+
 def draw_layout(image: Image.Image, design: Design, layout: Layout) -> None:
-    """Draw a layout's lines onto an image of the card at trim size."""
+    """Draw a layout's lines onto an image of the card at trim size.
+
+    Each word goes where the layout (and so the PDF) puts it, to a quarter of a pixel.
+    """
     font = load_font(design.font)
     px_per_mm = image.width / design.width_mm
-    pen = ImageDraw.Draw(image)
-    colour = design.colour
+    colour = ImageColor.getrgb(design.colour)
     for size_pt, lines in (
         (layout.size_pt, layout.lines),
         (layout.signature_size_pt, (layout.signature,) if layout.signature else ()),
@@ -50,39 +92,13 @@ def draw_layout(image: Image.Image, design: Design, layout: Layout) -> None:
         if size_pt is None:
             continue
         pil_font = font.pil_font(size_pt * MM_PER_PT * px_per_mm)
+        space = font.measure(" ", size_pt)
         for line in lines:
-            if line.text:
-                _draw_line(pen, font, pil_font, line, size_pt, px_per_mm, colour)
-
-
-def _draw_line(
-    pen: ImageDraw.ImageDraw,
-    font: CardFont,
-    pil_font: ImageFont.FreeTypeFont,
-    line: Line,
-    size_pt: float,
-    px_per_mm: float,
-    colour: str,
-) -> None:
-    baseline = line.baseline * px_per_mm
-    if exact_positioning():
-        pen.text(
-            (line.x * px_per_mm, baseline),
-            line.text,
-            font=pil_font,
-            fill=colour,
-            anchor="ls",
-            features=PIL_FEATURES,
-        )
-        return
-    # Without Raqm, Pillow rounds every advance to whole pixels; placing each word where the
-    # layout (and the PDF) put it keeps the drift within a word.
-    x = line.x
-    space = font.measure(" ", size_pt)
-    for word in line.text.split(" "):
-        if word:
-            pen.text((x * px_per_mm, baseline), word, font=pil_font, fill=colour, anchor="ls")
-        x += font.measure(word, size_pt) + space
+            x, baseline = line.x, line.baseline * px_per_mm
+            for word in line.text.split(" "):
+                if word:
+                    _draw_word(image, pil_font, word, x * px_per_mm, baseline, colour)
+                x += font.measure(word, size_pt) + space
 
 
 def render_preview(

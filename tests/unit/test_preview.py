@@ -189,3 +189,45 @@ def test_every_message_is_laid_out_inside_the_box_or_refused_with_a_reason(
         assert layout.signature.x >= design.signature_box.x - 1e-6
     image = render_preview(design, text, sig, width_px=120)
     assert image.width == 120
+
+
+def test_a_preview_drawn_from_remembered_words_is_the_same_picture() -> None:
+    from cardsapp.render.preview import _word_mask
+
+    design = DESIGNS["tulips"]
+    first = compose_preview(design, BELARUSIAN, "Алеся")
+    again = compose_preview(design, BELARUSIAN, "Алеся")
+    _word_mask.cache_clear()
+    fresh = compose_preview(design, BELARUSIAN, "Алеся")
+    assert first == again == fresh
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    word=st.text(alphabet="абвгдеёжзійклмнопрстуўфхцчшыьэюяABCxyz!?,.", min_size=1, max_size=12),
+    x=st.floats(min_value=5, max_value=200),
+    y=st.floats(min_value=40, max_value=80),
+)
+def test_a_remembered_word_lands_where_pillow_would_draw_it(word: str, x: float, y: float) -> None:
+    """A word's kept mask, pasted, gives Pillow's own drawing at the quarter-pixel position."""
+    from PIL import ImageChops, ImageDraw
+
+    from cardsapp.render.fonts import PIL_FEATURES, exact_positioning
+    from cardsapp.render.preview import _draw_word
+
+    pil_font = load_font("caveat").pil_font(32)
+    features = PIL_FEATURES if exact_positioning() else None
+    quarter_x, quarter_y = round(x * 4) / 4, round(y * 4) / 4
+    expected = Image.new("RGB", (260, 120), "white")
+    ImageDraw.Draw(expected).text(
+        (quarter_x, quarter_y),
+        word,
+        font=pil_font,
+        fill=(40, 30, 20),
+        anchor="ls",
+        features=features,
+    )
+    drawn = Image.new("RGB", (260, 120), "white")
+    _draw_word(drawn, pil_font, word, x, y, (40, 30, 20))
+    difference = ImageChops.difference(expected, drawn).convert("L")
+    assert difference.getextrema()[1] <= 2
