@@ -16,10 +16,14 @@ worker_class = "gthread"
 # A request that takes longer than this is a bug or an overload: fail it, keep the worker.
 timeout = 30
 graceful_timeout = 20
-keepalive = 5
-# Recycle workers now and then so a slow leak can never take the site down.
-max_requests = 5000
-max_requests_jitter = 500
+# Longer than the proxy keeps an idle upstream connection (nginx 60 s): otherwise the
+# proxy sends a request down a connection gunicorn is closing that moment, and a donor's
+# POST fails with a reset (seen in bench/load.py with a 5 s keep-alive).
+keepalive = 75
+# Recycle workers now and then so a slow leak can never take the site down; rarely, as a
+# restart drops its keep-alive connections and warms fonts and artwork on a busy machine.
+max_requests = 50000
+max_requests_jitter = 5000
 # A short accept queue: under overload new connections are refused quickly rather
 # than waiting for seconds behind a queue nobody will see the end of.
 backlog = 256
