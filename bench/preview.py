@@ -21,7 +21,7 @@ from PIL import Image
 from cardsapp.domain.text import grapheme_count, validate_message
 from cardsapp.render.designs import designs
 from cardsapp.render.fonts import preload_fonts
-from cardsapp.render.preview import PREVIEW_QUALITY, compose_preview
+from cardsapp.render.preview import PREVIEW_QUALITY, _word_mask, compose_preview
 
 WIDTH_PX = 1000
 SENTENCES = (
@@ -71,7 +71,15 @@ def main() -> None:
     first_ms = (time.perf_counter() - first_start) * 1000
     rss_warm = process.memory_info().rss
 
-    preview_ms = median_ms(lambda: compose_preview(design, message, signature, WIDTH_PX), args.runs)
+    def with_new_words() -> bytes:
+        _word_mask.cache_clear()  # the worst case: no word drawn before
+        return compose_preview(design, message, signature, WIDTH_PX)
+
+    preview_ms = median_ms(with_new_words, args.runs)
+    # A live preview, as a donor pauses while writing: the words of the last one are kept.
+    remembered_ms = median_ms(
+        lambda: compose_preview(design, message, signature, WIDTH_PX), args.runs
+    )
     rss_after = process.memory_info().rss
 
     def decode_encode() -> bytes:
@@ -91,6 +99,7 @@ def main() -> None:
         "runs": args.runs,
         "first_preview_ms": round(first_ms, 1),
         "preview_ms_median": round(preview_ms, 2),
+        "preview_ms_median_words_remembered": round(remembered_ms, 2),
         "decode_encode_ms_median": round(baseline_ms, 2),
         "ratio_vs_decode_encode": round(preview_ms / baseline_ms, 3),
         "preview_bytes": size,
@@ -100,7 +109,8 @@ def main() -> None:
     }
     print(
         f"preview ({args.design}, {WIDTH_PX} px, {result['message_graphemes']} chars): "
-        f"median {preview_ms:.2f} ms over {args.runs} runs (first {first_ms:.0f} ms)"
+        f"median {preview_ms:.2f} ms over {args.runs} runs (first {first_ms:.0f} ms); "
+        f"{remembered_ms:.2f} ms with the words of the previous preview remembered"
     )
     print(f"decode + resize + encode the same artwork: median {baseline_ms:.2f} ms")
     print(
