@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import zlib
-from codecs import charmap_build, charmap_encode
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,13 +31,13 @@ from reportlab.pdfbase.pdfdoc import (
     PDFResourceDictionary,
     PDFStreamFilterZCompress,
 )
-from reportlab.pdfbase.pdfmetrics import getFont
 from reportlab.pdfgen.canvas import Canvas
 
 from cardsapp.domain.layout import Layout
 from cardsapp.render.card import fit_card
 from cardsapp.render.designs import Design
 from cardsapp.render.fonts import register_reportlab_fonts, reportlab_font_name
+from cardsapp.render.pdf_text import SubsetText, TextBlock
 
 # Raw binary streams: ASCII85 makes images 25% larger and slower to write.
 rl_config.useA85 = 0
@@ -57,7 +56,6 @@ ROUTING_COLOUR = Color(0.25, 0.25, 0.25)
 ROUTING_X_MM = 2.5  # from the trim's left edge
 ROUTING_BASELINE_MM = 1.8  # from the trim's bottom edge
 PROGRESS_EVERY = 50
-ORIGINS_KEPT = 5000  # text origins remembered per document
 # zlib's fastest level: at the default (6) compressing took 16 of the 41 ms that saving a
 # 1,000-card PDF takes, for a file 1% smaller (the artwork is JPEG, compressed already).
 FLATE_LEVEL = 1
@@ -165,149 +163,6 @@ def crop_marks(
     return marks
 
 
-# The bytes that a PDF literal string holds as they are: printable ASCII but ( ) and \\.
-_PLAIN = bytes(c for c in range(32, 127) if c not in b"()\\")
-_UNMAPPED = "\ufffe"  # a code that no character has yet (what `codecs.charmap_build` skips)
-
-
-def _pdf_string(codes: bytes) -> str:
-    """`codes` as a PDF string: literal when it needs no escapes, else hexadecimal.
-
-    Hex is two bytes a code; PDF escapes would make Cyrillic codes four, at three times the
-    cost of writing them.
-    """
-    if codes.translate(None, _PLAIN):
-        return f"<{codes.hex()}>"
-    return f"({codes.decode('ascii')})"
-
-
-class _SubsetText:
-    """One document's text as codes in ReportLab's subsets of its TrueType fonts.
-
-    ReportLab maps every character of every line to its subset in Python
-    (`TTFont.splitString`), which made text output a third of the build. Here a line whose
-    characters all have codes in a font's first subset already is encoded by a codec built
-    from the codes `splitString` gave them (in C); any other line goes through `splitString`,
-    which gives new characters their codes in reading order exactly as ReportLab's text object
-    would, and the codec learns them.
-    """
-
-    def __init__(self, doc: object) -> None:
-        self.doc = doc  # ReportLab keeps each font's subsets per document
-        self.tables: dict[str, list[str]] = {}  # face -> the character of each code, subset 0
-        self.codecs: dict[str, object] = {}  # face -> `codecs.charmap_build` of its table
-        self.names: dict[tuple[str, int], str] = {}
-        # Operators that recur on many cards: lines start at few places, in few sizes.
-        self.origins: dict[tuple[float, float], str] = {}
-        self.fonts: dict[float, str] = {}
-        self.colours: dict[tuple[float, float, float], str] = {}
-        self.alpha_marked = False
-
-    def runs(self, face: str, text: str) -> list[tuple[int, bytes]]:
-        """(subset, codes) for each run of `text` within one subset of `face`."""
-        codec = self.codecs.get(face)
-        if codec is not None:
-            try:
-                return [(0, charmap_encode(text, "strict", codec)[0])]
-            except UnicodeEncodeError:
-                pass  # a character without a code in subset 0 yet
-        runs = getFont(face).splitString(text, self.doc)
-        self._learn(face, text, runs)
-        return runs
-
-    def _learn(self, face: str, text: str, runs: list[tuple[int, bytes]]) -> None:
-        """Remember the subset-0 code of each character of `text`, one character a code."""
-        table = self.tables.get(face)
-        if table is None:
-            table = self.tables[face] = ["\x00", *[_UNMAPPED] * 255]
-        chars = iter(text)
-        learned = False
-        for subset, codes in runs:
-            for code in codes:
-                char = next(chars)
-                # A character the font lacks (code 0) and a no-break space (written as a
-                # space) share their code with another: they always take this slower way.
-                if subset == 0 and table[code] == _UNMAPPED and char != "\xa0":
-                    table[code] = char
-                    learned = True
-        if learned or face not in self.codecs:
-            self.codecs[face] = charmap_build("".join(table))
-
-    def name(self, face: str, subset: int) -> str:
-        """The PDF name of a subset of `face`."""
-        key = (face, subset)
-        name = self.names.get(key)
-        if name is None:
-            name = self.names[key] = getFont(face).getSubsetInternalName(subset, self.doc)
-        return name
-
-
-class _TextBlock:
-    """A card's text operators: what ReportLab's text object writes for the same
-    `setFillColor`, `setFont`, `setTextOrigin` and `textOut` calls, with strings in hex where
-    ReportLab would escape them (a test compares the two), less the work of moving a text
-    cursor that every line sets again anyway."""
-
-    def __init__(self, canvas: Canvas, text: _SubsetText) -> None:
-        self.canvas = canvas
-        self.text = text
-        self.code = ["BT", "1 0 0 1 0 0 Tm"]
-        self.face = ""
-        self.size_ops = ""
-        self.subset = -1
-
-    def fill(self, colour: Color) -> None:
-        """Fill colour for what follows: an opaque RGB colour."""
-        if colour.alpha not in (None, 1):
-            raise ValueError(f"card text must be opaque, not {colour!r}")
-        rgb = (colour.red, colour.green, colour.blue)
-        colours = self.text.colours
-        operator = colours.get(rgb)
-        if operator is None:
-            operator = colours[rgb] = f"{fp_str(*rgb)} rg"
-        self.code.append(operator)
-        if colour.alpha is not None and not self.text.alpha_marked:
-            # What the text object does for any colour with an alpha: it writes nothing while
-            # the alpha stays 1, but marks the file PDF 1.4, once for all.
-            self.canvas.setFillAlpha(colour.alpha)
-            self.text.alpha_marked = True
-
-    def font(self, face: str, size: float) -> None:
-        """Font and size for what follows; the leading is ReportLab's default, 1.2 x size."""
-        self.face, self.subset = face, -1
-        fonts = self.text.fonts
-        operators = fonts.get(size)
-        if operators is None:
-            operators = fonts[size] = f"{fp_str(size)} Tf {fp_str(size * 1.2)} TL"
-        self.size_ops = operators
-
-    def show(self, x: float, y: float, line: str) -> None:
-        """`line` with its left end on the baseline at (x, y) pt."""
-        code, text = self.code, self.text
-        origin = text.origins.get((x, y))
-        if origin is None:
-            if len(text.origins) > ORIGINS_KEPT:
-                text.origins.clear()  # centred lines start anywhere: memory stays flat
-            origin = text.origins[x, y] = f"1 0 0 1 {fp_str(x, y)} Tm"
-        code.append(origin)
-        if not line:
-            code.append("")  # ReportLab writes an empty operator list, so one more space
-            return
-        for subset, codes in text.runs(self.face, line):
-            if subset != self.subset:
-                code.append(f"{text.name(self.face, subset)} {self.size_ops}")
-                self.subset = subset
-            code.append(f"{_pdf_string(codes)} Tj")
-
-    def operators(self) -> str:
-        """The block's operators, ending the text object."""
-        return " ".join(self.code) + " ET"
-
-    def draw(self) -> None:
-        """Put the block on the page."""
-        self.canvas.addLiteral(self.operators())
-
-
 @dataclass(frozen=True)
 class _Place:
     """What is the same for every card of one design in one place on a page."""
@@ -364,7 +219,7 @@ class _CardPainter:
         self.faces = register_reportlab_fonts()
         self.forms: set[str] = set()
         self.colours: dict[str, Color] = {}
-        self.subset_text = _SubsetText(canvas._doc)
+        self.subset_text = SubsetText(canvas._doc)
 
     def art_form(self, design: Design, past_trim: float) -> str:
         """The name of a form drawing the artwork, clipped `past_trim` mm beyond the trim."""
@@ -400,7 +255,7 @@ class _CardPainter:
     def _text(self, design: Design, layout: Layout, routing: str) -> str:
         height = design.height_mm
         face = self.faces[design.font]
-        text = _TextBlock(self.canvas, self.subset_text)
+        text = TextBlock(self.canvas, self.subset_text)
         text.fill(self.colour(design))
         text.font(face, layout.size_pt)
         for line in layout.lines:

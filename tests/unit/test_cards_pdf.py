@@ -15,12 +15,11 @@ from cardsapp.render.card import layout_card
 from cardsapp.render.cards_pdf import (
     ROUTING_COLOUR,
     PrintCard,
-    _SubsetText,
-    _TextBlock,
     render_cards_pdf,
 )
 from cardsapp.render.designs import designs
 from cardsapp.render.fonts import register_reportlab_fonts
+from cardsapp.render.pdf_text import SubsetText, TextBlock
 
 MM = 72 / 25.4
 TOLERANCE_MM = 0.5
@@ -268,9 +267,9 @@ def test_card_text_is_written_as_reportlabs_text_object_writes_it():
 
     def ours() -> bytes:
         canvas = Canvas(io.BytesIO(), invariant=1)
-        text = _SubsetText(canvas._doc)
+        text = SubsetText(canvas._doc)
         for name, size, block in blocks:
-            writer = _TextBlock(canvas, text)
+            writer = TextBlock(canvas, text)
             writer.fill(HexColor("#1F3A5F"))
             writer.font(faces[name], size)
             for i, line in enumerate(block):
