@@ -14,6 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from cardsapp.render.fonts import register_reportlab_fonts, reportlab_font_name
+from cardsapp.render.pdf_text import SubsetText, TextBlock
 
 rl_config.useA85 = 0
 
@@ -94,21 +95,27 @@ def render_packing_pdf(
         return y - ROW_MM * mm
 
     y = page_top(True)
+    # A row's text as one block of operators: a ReportLab text object for each string was
+    # most of the time this list took.
+    text = SubsetText(canvas._doc)
+    columns = [(MARGIN_MM + x) * mm for x in COLUMNS_MM]
     for row in rows:
         if y < MARGIN_MM * mm:
             canvas.showPage()
             pages += 1
             y = page_top(False)
-        canvas.setFont(face, 11)
         pages_text = (
             str(row.first_page)
             if row.first_page == row.last_page
             else f"{row.first_page}–{row.last_page}"
         )
+        block = TextBlock(canvas, text)
+        block.font(face, 11)
         for x, value in zip(
-            COLUMNS_MM, (str(row.position), row.code, str(row.cards), pages_text), strict=True
+            columns, (str(row.position), row.code, str(row.cards), pages_text), strict=True
         ):
-            canvas.drawString((MARGIN_MM + x) * mm, y, value)
+            block.show(x, y, value)
+        block.draw()
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.3)
         canvas.line(MARGIN_MM * mm, y - 2.2 * mm, width - MARGIN_MM * mm, y - 2.2 * mm)
