@@ -330,26 +330,15 @@ def waiting_cards(session: Session, campaign_id: int, cap: int = 10_000) -> tupl
     return min(count, cap), count > cap
 
 
-@dataclass(frozen=True)
-class _Row:
-    design_slug: str
-    message: str
-    signature: str
-    envelope_code: str
-    envelope_position: int
-    envelope_cards: int
-    position: int
-
-
-def _batch_rows(session: Session, batch_id: int) -> Iterator[_Row]:
-    """The batch's cards in envelope order, streamed (a batch may hold thousands)."""
+def _print_cards(session: Session, batch_id: int, batch_code: str) -> Iterator[PrintCard]:
+    """The batch's cards in envelope order with their routing codes, streamed (a batch may
+    hold thousands)."""
     query = (
         select(
             Card.design_slug,
             Card.message,
             Card.signature,
             Envelope.code,
-            Envelope.position,
             Envelope.card_count,
             Card.position_in_envelope,
         )
@@ -358,8 +347,9 @@ def _batch_rows(session: Session, batch_id: int) -> Iterator[_Row]:
         .order_by(Envelope.position, Card.position_in_envelope)
         .execution_options(yield_per=500)
     )
-    for row in session.execute(query):
-        yield _Row(row[0], row[1] or "", row[2] or "", row[3], row[4], row[5], row[6])
+    for slug, message, signature, envelope, count, position in session.execute(query):
+        routing = routing_code(batch_code, envelope, position, count)
+        yield PrintCard(slug, message or "", signature or "", routing)
 
 
 def batch_files(data_dir: Path, batch: Batch) -> dict[str, Path]:
@@ -396,19 +386,10 @@ def build_batch(
     if progress is not None:
         progress(0, total)
 
-    cards = (
-        PrintCard(
-            r.design_slug,
-            r.message,
-            r.signature,
-            routing_code(code, r.envelope_code, r.position, r.envelope_cards),
-        )
-        for r in _batch_rows(session, batch_id)
-    )
     with _replace_when_done(files["cards"]) as part:
         render_cards_pdf(
             part,
-            cards,
+            _print_cards(session, batch_id, code),
             designs,
             layout,
             progress=(lambda done: progress(done, total)) if progress else None,
