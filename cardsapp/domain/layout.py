@@ -22,7 +22,11 @@ _EPSILON_MM = 1e-6
 
 
 class FontMetrics(Protocol):
-    """A font's advance widths, unhinted, so that a text's width is linear in the size."""
+    """A font's advance widths, unhinted, so that a text's width is linear in the size.
+
+    The layout asks for the width of every word of a text, repeated words each time: metrics
+    that measure slowly should remember what they measured.
+    """
 
     units_per_em: int
 
@@ -124,7 +128,7 @@ _PYPHEN_LANG = {"be": "be_BY", "ru": "ru_RU", "en": "en_US"}
 
 
 class _Words:
-    """The text split once into paragraphs and words, each distinct word measured once.
+    """The text split once into paragraphs and words, each word measured once.
 
     Widths are kept in font units and scaled to mm per size (with `width_mm`), so that trying
     another size costs arithmetic, not measuring.
@@ -143,7 +147,7 @@ class _Words:
         self.totals: list[tuple[bool, int, float]] = []
         self.widest = 0.0
         self._language: str | None = None
-        units, measure, space = self.units, metrics.width_units, self.space
+        measure, space = metrics.width_units, self.space
         for paragraph in text.split("\n"):
             if not paragraph:
                 self.paragraphs.append(None)
@@ -152,12 +156,7 @@ class _Words:
             words = paragraph.split(" ")
             if "" in words:
                 words = [word for word in words if word]
-            widths = []
-            for word in words:
-                width = units.get(word)
-                if width is None:
-                    width = units[word] = measure(word)
-                widths.append(width)
+            widths = list(map(measure, words))
             widest = max(widths) if widths else 0.0
             self.paragraphs.append((words, widths, widest))
             self.totals.append((False, len(words), sum(widths) + len(words) * space))
