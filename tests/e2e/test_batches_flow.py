@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
 import time
 
+import psutil
 import pytest
 
-from cardsapp.models import Role
+from cardsapp.models import BatchStatus, Role
+from cardsapp.services.batches import batch_progress, recent_batches
 from cardsapp.services.campaigns import current_campaign
 from tests.conftest import worker_env
 from tests.factories import (
@@ -20,7 +24,7 @@ from tests.processes import kill_worker, start_worker
 
 pytestmark = pytest.mark.e2e
 
-CARDS = 9_800  # near the most a batch takes: the build lasts long enough to be seen moving
+CARDS = 9_800  # near the most a batch takes: a build long enough to be caught half-way
 
 
 @pytest.fixture
@@ -47,10 +51,38 @@ def _log_in(page, url: str, email: str) -> None:
     page.wait_for_url("**/batches")
 
 
+def _hold_build_half_way(live_server, worker: subprocess.Popen[bytes]) -> list[psutil.Process]:
+    """Stop the worker's job processes once the build has drawn some cards, not all; return
+    them (stopped) for `resume()`."""
+    deadline = time.monotonic() + 60
+    progress = None
+    while time.monotonic() < deadline:
+        with live_server.session() as session:
+            progress = batch_progress(recent_batches(session, 1)[0])
+        if progress.status != BatchStatus.BUILDING:
+            break
+        if 0 < progress.done < progress.total:
+            horse = psutil.Process(worker.pid).children(recursive=True)
+            for process in horse:
+                process.suspend()
+            with live_server.session() as session:
+                progress = batch_progress(recent_batches(session, 1)[0])
+            if progress.status == BatchStatus.BUILDING and progress.done < progress.total:
+                return horse
+            _resume(horse)
+        time.sleep(0.005)
+    raise AssertionError(f"the build was never seen half-way ({progress})")
+
+
+def _resume(processes: list[psutil.Process]) -> None:
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.resume()
+
+
 def test_a_printer_watches_the_progress_bar_finish_and_an_addresser_gets_labels(
     live_server, batch_staff, make_page, tmp_path, shots
 ):
-    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import expect
 
     url = live_server.url
@@ -65,25 +97,25 @@ def test_a_printer_watches_the_progress_bar_finish_and_an_addresser_gets_labels(
 
     worker = start_worker(worker_env(live_server.app.extensions["cardsapp.config"]))
     try:
-        moving = False
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and page.locator(".batch.status-building").count():
-            try:
-                value = bar.evaluate("b => b.isConnected ? b.value / b.max : -1", timeout=1000)
-            except PlaywrightError:
-                # The page reloads itself as the batch turns ready; the bar is gone with it.
-                continue
-            if 0 < value < 1 and not moving:
-                moving = True
-                page.screenshot(path=str(shots / "batches-building-phone.png"), full_page=True)
-            time.sleep(0.05)
+        # A build of thousands of cards takes about a second, the page polls every half
+        # second: the job is held half-way while the page shows it, then let go.
+        horse = _hold_build_half_way(live_server, worker)
+        try:
+            value = 0.0
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and not 0 < value < 1:
+                time.sleep(0.05)
+                value = bar.evaluate("b => b.value / b.max")
+            assert 0 < value < 1, "the progress bar never showed a batch half-way"
+            page.screenshot(path=str(shots / "batches-building-phone.png"), full_page=True)
+        finally:
+            _resume(horse)
         # The page reloads itself when the batch is ready: the downloads appear.
         expect(page.locator(".batch").first).to_have_attribute(
             "data-status", "ready", timeout=60_000
         )
     finally:
         kill_worker(worker)
-    assert moving, "the progress bar never showed a batch half-way"
     expect(page.get_by_role("link", name="Cards PDF").first).to_be_visible()
     expect(page.get_by_role("link", name="Labels, A4 (Avery L7163)")).to_have_count(0)
     page.screenshot(path=str(shots / "batches-ready-phone.png"), full_page=True)
