@@ -5,7 +5,7 @@ from __future__ import annotations
 from cardsapp.domain.layout import Layout, lay_out
 from cardsapp.domain.text import MissingGlyphs
 from cardsapp.render.designs import Design
-from cardsapp.render.fonts import CardFont, load_font, missing_glyphs
+from cardsapp.render.fonts import load_font, missing_glyphs
 
 
 def check_glyphs(design: Design, message: str, signature: str = "") -> None:
@@ -29,43 +29,11 @@ def fit_card(design: Design, message: str, signature: str = "") -> Layout:
     written, and checking each character again would cost a third of a batch's build.
     """
     font = load_font(design.font)
-    metrics = _metrics.get(font)
-    if metrics is None:
-        metrics = _metrics[font] = _Metrics(font)
     return lay_out(
         message,
         design.text_box,
         design.text_style(font.ascent, font.descent),
-        metrics,
+        font,
         signature=signature,
         signature_box=design.signature_box,
     )
-
-
-class _Widths(dict[str, int]):
-    """A font's advance widths by string, measured once, then looked up by `dict` itself."""
-
-    def __init__(self, font: CardFont) -> None:
-        super().__init__()
-        self.font = font
-
-    def __missing__(self, text: str) -> int:
-        if len(self) > WIDTHS_KEPT:
-            self.clear()  # donors' words are endless: memory stays bounded
-        width = self[text] = self.font.width_units(text)
-        return width
-
-
-class _Metrics:
-    """A `CardFont`'s metrics for the layout, which asks for the width of every word of every
-    card: a lookup in C rather than a Python call a word made the layout a tenth faster."""
-
-    __slots__ = ("units_per_em", "width_units")
-
-    def __init__(self, font: CardFont) -> None:
-        self.units_per_em = font.units_per_em
-        self.width_units = _Widths(font).__getitem__
-
-
-WIDTHS_KEPT = 100_000
-_metrics: dict[CardFont, _Metrics] = {}
