@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
+
+from flask import Flask, current_app
+
+if TYPE_CHECKING:
+    from cardsapp.services.public import PublicCache, PublicView
+
+
+def public_cache() -> PublicCache:
+    """This app's snapshot of what every donor sees (see `cardsapp.services.public`)."""
+    return current_app.extensions["cardsapp.public"]
+
+
+def public_view() -> PublicView:
+    """The campaign, its recipients and its counter as donor pages show them now."""
+    from cardsapp.extensions import db
+
+    return public_cache().view(db.session)
 
 
 def register_blueprints(app: Flask) -> None:

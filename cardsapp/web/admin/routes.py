@@ -43,6 +43,7 @@ from cardsapp.services.users import (
     reactivate_user,
     set_roles,
 )
+from cardsapp.web import public_cache
 from cardsapp.web.access import recent_password_required
 from cardsapp.web.admin import bp
 from cardsapp.web.admin.forms import (
@@ -325,7 +326,7 @@ def _never_cache(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     if request.method == "POST":
         # A changed campaign or recipient shows on this process's donor pages at once.
-        current_app.extensions["cardsapp.public"].forget()
+        public_cache().forget()
     return response
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 
 import redis
-from flask import Response, current_app, jsonify
+from flask import Response, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from cardsapp.extensions import csrf, db
 from cardsapp.queue import job_queues
 from cardsapp.services.counter import CounterReading
+from cardsapp.web import public_view
 from cardsapp.web.api import bp
 
 csrf.exempt(bp)
@@ -51,7 +52,7 @@ def _counter_json(reading: CounterReading | None) -> str:
 @bp.get("/api/counter")
 def counter() -> Response:
     """Aggregate counts for embedding: participants and cards."""
-    public = current_app.extensions["cardsapp.public"].view(db.session)
+    public = public_view()
     response = Response(public.page(("counter",), lambda: _counter_json(public.counter)))
     response.mimetype = "application/json"
     response.headers["Access-Control-Allow-Origin"] = "*"

@@ -45,6 +45,7 @@ from cardsapp.services.submissions import (
     offered_designs,
     submit_card,
 )
+from cardsapp.web import public_view
 from cardsapp.web.donate import bp
 from cardsapp.web.donate.forms import WriteForm
 from cardsapp.web.donate.messages import error_sentence
@@ -79,10 +80,6 @@ def _available() -> Mapping[str, Design]:
     return designs(_config().designs_dir)
 
 
-def _public() -> PublicView:
-    return current_app.extensions["cardsapp.public"].view(db.session)
-
-
 def _language() -> str:
     return str(get_locale() or "en")
 
@@ -90,7 +87,7 @@ def _language() -> str:
 @bp.get("/")
 def landing() -> str:
     """The campaign, its counter and the way to write."""
-    public = _public()
+    public = public_view()
     campaign = public.campaign
     if campaign is None:
         return render_template("donate/no_campaign.html")
@@ -125,7 +122,7 @@ def _same_for_everyone() -> bool:
 )
 def write() -> Response | str | tuple[str, int]:
     """The writing form; its Preview button works without JavaScript, its Send stores the card."""
-    public = _public()
+    public = public_view()
     campaign = public.campaign
     if campaign is None:
         return render_template("donate/no_campaign.html")
@@ -244,7 +241,7 @@ def _no_script_preview(form: WriteForm, campaign: Campaign) -> tuple[str, int]:
 @limiter.shared_limit(_preview_limit, "preview")
 def preview() -> Response | tuple[Response, int]:
     """The card exactly as it will print, as a JPEG; 422 with the reasons when it cannot be."""
-    public = _public()
+    public = public_view()
     campaign = public.campaign
     if campaign is None:
         abort(404)
@@ -267,7 +264,7 @@ def preview() -> Response | tuple[Response, int]:
 def draft_image() -> Response:
     """The no-JavaScript preview's picture, from the draft in the donor's session."""
     draft = session.get("draft")
-    campaign = _public().campaign
+    campaign = public_view().campaign
     if not isinstance(draft, dict) or campaign is None:
         abort(404)
     try:
@@ -371,7 +368,7 @@ def _remember_browser(response: Response) -> None:
 @bp.get("/counter.svg")
 def counter_badge() -> Response:
     """An embeddable badge: "N people have written M cards", in ?lang= or the browser's language."""
-    reading = _public().counter
+    reading = public_view().counter
     participants = reading.participants if reading else 0
     cards = reading.cards if reading else 0
     language = request.args.get("lang")
@@ -394,7 +391,7 @@ def _too_many(_exc: RateLimitExceeded) -> tuple[str | Response, int]:
     """Too fast: say so beside the form and keep everything the donor wrote."""
     sentence = _("You are sending very quickly. Please wait a minute and try again.")
     if request.endpoint == "donate.write":
-        public = _public()
+        public = public_view()
         if public.campaign is not None:
             return _write_page(
                 _write_form(public), public.campaign, status=429, general_error=sentence
