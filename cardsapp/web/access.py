@@ -144,7 +144,13 @@ def _forget_cached_user() -> None:
     """Load the user afresh for each request: roles or deactivation apply at once."""
     # Flask-Login caches the user on g, and g outlives a request whenever an app context is
     # shared (the test suite, a CLI command that serves requests).
-    g.pop("_login_user", None)
+    if "_user_id" in session:
+        g.pop("_login_user", None)
+        return
+    # No login in this session (a donor's, holding a form token): nobody to load. Left to
+    # Flask-Login, its "strong" session protection would find the session without a login
+    # fingerprint, mark it and so re-sign and re-send the donor's cookie on every page.
+    g._login_user = login_manager.anonymous_user()
 
 
 def _end_idle_session() -> None:

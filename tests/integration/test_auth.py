@@ -82,6 +82,30 @@ def test_an_old_session_cookie_is_refused_after_logout(app, client):
     assert "/login" in replay.headers["Location"]
 
 
+def test_a_copied_staff_cookie_is_refused_in_another_browser(app, client):
+    make_user(db.session, Role.MODERATOR, email="mod@example.org")
+    db.session.commit()
+    log_in(client, "mod@example.org")
+    assert client.get("/moderate").status_code == 200
+    thief = app.test_client()
+    thief.set_cookie("cardsapp_session", client.get_cookie("cardsapp_session").value)
+    with app.app_context():
+        replay = thief.get("/moderate", headers={"User-Agent": "Another browser/1.0"})
+    assert replay.status_code == 302
+    assert "/login" in replay.headers["Location"]
+
+
+def test_a_donor_cookie_is_set_once_not_again_on_every_page(app, client):
+    make_campaign(db.session)
+    db.session.commit()
+    assert "cardsapp_session" in client.get("/write").headers.get("Set-Cookie", "")
+    for path in ("/", "/write", "/api/counter", "/"):
+        with app.app_context():
+            response = client.get(path)
+        assert response.status_code == 200
+        assert "Set-Cookie" not in response.headers, path
+
+
 def test_logout_needs_a_csrf_token(app, client):
     make_user(db.session, Role.MODERATOR, email="mod@example.org")
     db.session.commit()
