@@ -12,7 +12,7 @@ from cardsapp.extensions import db
 from cardsapp.models import Campaign, Role, utcnow
 from cardsapp.services.counter import count_card
 from cardsapp.services.public import PublicCache
-from tests.factories import log_in, make_campaign, make_recipient, make_user
+from tests.factories import csrf_token, log_in, make_campaign, make_recipient, make_user
 from tests.factories import staff_csrf_token as token
 
 
@@ -158,3 +158,26 @@ def test_the_counter_json_is_made_once_per_snapshot(app, client):
     assert client.get("/api/counter").get_json()["cards"] == 0
     app.extensions["cardsapp.public"].forget()
     assert client.get("/api/counter").get_json()["cards"] == 1
+
+
+def test_the_blank_writing_page_is_shared_but_each_visitor_keeps_her_own_form_token(app):
+    make_campaign(db.session, designs=["plain"])
+    db.session.commit()
+    first, second = app.test_client(), app.test_client()
+    page_one = visit(first, "/write")
+    # Changed behind the app's back: the second visitor is shown the page already made.
+    db.session.execute(update(Campaign).values(title={"en": "Changed quietly"}))
+    db.session.commit()
+    page_two = visit(second, "/write")
+    token_one, token_two = csrf_token(page_one), csrf_token(page_two)
+    assert token_one != token_two
+    assert "Changed quietly" not in page_two
+    assert page_one.replace(token_one, "") == page_two.replace(token_two, "")
+
+    card = {"design": "plain", "message": "Warm wishes from far away.", "recipient": "any"}
+    with app.app_context():
+        stolen = second.post("/write", data={**card, "send": "1", "csrf_token": token_one})
+    assert stolen.status_code == 400
+    with app.app_context():
+        own = second.post("/write", data={**card, "send": "1", "csrf_token": token_two})
+    assert own.status_code == 303

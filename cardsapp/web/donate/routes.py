@@ -23,6 +23,7 @@ from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 from sqlalchemy import select
 
@@ -126,6 +127,8 @@ def write() -> Response | str | tuple[str, int]:
     campaign = public.campaign
     if campaign is None:
         return render_template("donate/no_campaign.html")
+    if request.method == "GET" and _same_for_everyone():
+        return _blank_write_page(public, campaign)
     form = _write_form(public)
     phase = campaign_phase(campaign)
     if request.method == "GET" or phase is not CampaignPhase.OPEN:
@@ -149,13 +152,29 @@ def write() -> Response | str | tuple[str, int]:
     except WritingClosed:
         db.session.rollback()
         return _write_page(form, campaign, status=409)
-    db.session.commit()
+    # Read before the commit, which expires the card and would cost a query to reload it.
     reference = submission.card.reference
+    db.session.commit()
     session["sent"] = [reference, *session.get("sent", [])][:_REMEMBERED_CARDS]
     session.pop("draft", None)
     response = redirect(url_for("donate.thanks", reference=reference), code=303)
     _remember_browser(response)
     return response
+
+
+# Holds the place of the visitor's form token in the blank writing page kept for everyone.
+_VISITOR_FIELD_PLACE = "\x00form-token\x00"
+
+
+def _blank_write_page(public: PublicView, campaign: Campaign) -> str:
+    """The empty writing page, made once per language; only its form token is the visitor's."""
+    token = generate_csrf()
+
+    def page() -> str:
+        html, _status = _write_page(_write_form(public), campaign)
+        return html.replace(token, _VISITOR_FIELD_PLACE)
+
+    return public.page(("write", _language()), page).replace(_VISITOR_FIELD_PLACE, token)
 
 
 def _write_form(public: PublicView) -> WriteForm:
