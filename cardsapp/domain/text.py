@@ -302,29 +302,42 @@ def flag_message(text: str, watch_words: Iterable[str] = ()) -> list[Flag]:
 
 
 def _watch_word_matches(text: str, watch_words: Iterable[str]) -> Iterator[tuple[int, int, str]]:
-    phrases = [
-        (phrase, [word_stems(w) for w in _WORD.findall(phrase)])
-        for phrase in watch_words
-        if _WORD.search(phrase)
-    ]
+    phrases = _watch_phrases(tuple(watch_words))
     if not phrases:
         return
     tokens = [(m.start(), m.end(), word_stems(m.group())) for m in _WORD.finditer(text)]
     for i in range(len(tokens)):
-        for phrase, stems in phrases:
-            window = tokens[i : i + len(stems)]
-            if len(window) == len(stems) and all(
-                _stems_match(tok[2], want) for tok, want in zip(window, stems, strict=True)
+        for phrase, words in phrases:
+            window = tokens[i : i + len(words)]
+            if len(window) == len(words) and all(
+                _stems_match(tok[2], *word) for tok, word in zip(window, words, strict=True)
             ):
                 yield window[0][0], window[-1][1], phrase
 
 
-def _stems_match(token: frozenset[str], wanted: frozenset[str]) -> bool:
+@lru_cache(maxsize=64)
+def _watch_phrases(
+    watch_words: tuple[str, ...],
+) -> tuple[tuple[str, tuple[tuple[frozenset[str], tuple[str, ...]], ...]], ...]:
+    """Each watch phrase with, per word, its stems and the stems long enough to match as prefixes.
+
+    A campaign's list changes rarely and every submitted card is checked against it.
+    """
+    phrases = []
+    for phrase in watch_words:
+        stems = [word_stems(word) for word in _WORD.findall(phrase)]
+        if stems:
+            words = tuple((s, tuple(w for w in s if len(w) >= 4)) for s in stems)
+            phrases.append((phrase, words))
+    return tuple(phrases)
+
+
+def _stems_match(token: frozenset[str], wanted: frozenset[str], prefixes: tuple[str, ...]) -> bool:
     if token & wanted:
         return True
     # Prefix match catches Belarusian and Russian forms the stemmers treat differently
     # ("свабодзе" / "свабода"), but only for stems long enough not to catch unrelated words.
-    return any(len(w) >= 4 and any(t.startswith(w) for t in token) for w in wanted)
+    return bool(prefixes) and any(t.startswith(prefixes) for t in token)
 
 
 _RU = snowballstemmer.stemmer("russian")

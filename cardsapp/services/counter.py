@@ -29,12 +29,16 @@ def read_counter(session: Session, campaign_id: int) -> CounterReading:
     return CounterReading(participants=row[0], cards=row[1], updated=utcnow())
 
 
-def count_card(session: Session, campaign_id: int) -> None:
-    """Add one card to the counter, atomically in the database."""
+def count_card(session: Session, campaign_id: int, *, new_participant: bool = False) -> None:
+    """Add one card (and its browser, when new) to the counter, atomically in the database."""
+    values = {"cards_count": Campaign.cards_count + 1}
+    if new_participant:
+        values["participants_count"] = Campaign.participants_count + 1
+    # A plain UPDATE: the ORM's default first looks for the campaign among the session's
+    # objects to change them too, which cost more than the statement itself.
     session.execute(
-        update(Campaign)
-        .where(Campaign.id == campaign_id)
-        .values(cards_count=Campaign.cards_count + 1)
+        update(Campaign).where(Campaign.id == campaign_id).values(values),
+        execution_options={"synchronize_session": False},
     )
 
 
@@ -54,13 +58,16 @@ def participant_hash(secret_key: str, browser_token: str) -> str:
     ).hexdigest()
 
 
-def count_participant(session: Session, campaign_id: int, token_hash: str) -> bool:
-    """Count a browser once per campaign; True when it was new. Safe under concurrent submits."""
+def add_participant(session: Session, campaign_id: int, token_hash: str) -> bool:
+    """Record a browser once per campaign; True when it was new. Safe under concurrent submits.
+
+    The caller counts it: `count_card(..., new_participant=True)`.
+    """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # ON CONFLICT DO NOTHING: two cards sent at once from one browser still count it once,
     # without a failed INSERT spoiling the caller's transaction.
-    added = (
+    return (
         session.execute(
             insert(Participant)
             .values(campaign_id=campaign_id, token_hash=token_hash)
@@ -69,13 +76,6 @@ def count_participant(session: Session, campaign_id: int, token_hash: str) -> bo
         ).first()
         is not None
     )
-    if added:
-        session.execute(
-            update(Campaign)
-            .where(Campaign.id == campaign_id)
-            .values(participants_count=Campaign.participants_count + 1)
-        )
-    return added
 
 
 def recount(session: Session, campaign_id: int) -> CounterReading:

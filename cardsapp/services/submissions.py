@@ -21,7 +21,7 @@ from cardsapp.models import Campaign, Card, CardStatus, Recipient
 from cardsapp.render.card import layout_card
 from cardsapp.render.designs import Design
 from cardsapp.services.campaigns import CampaignPhase, campaign_phase
-from cardsapp.services.counter import count_card, count_participant, participant_hash
+from cardsapp.services.counter import add_participant, count_card, participant_hash
 
 ANY_RECIPIENT = "any"
 FIELDS = ("design", "message", "signature", "recipient")
@@ -172,8 +172,8 @@ def submit_card(
     )
     session.add(card)
     session.flush()
-    count_card(session, campaign.id)
-    new = count_participant(session, campaign.id, participant_hash(secret_key, browser_token))
+    new = add_participant(session, campaign.id, participant_hash(secret_key, browser_token))
+    count_card(session, campaign.id, new_participant=new)
     return Submission(card, new)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import event, select
 
 from cardsapp.extensions import db
 from cardsapp.models import Campaign, Participant
-from cardsapp.services.counter import count_participant, participant_hash
+from cardsapp.services.counter import add_participant, count_card, participant_hash
 from tests.factories import compile_catalogues, csrf_token, make_campaign, make_card
 
 MESSAGE = "Дорогая мама! Поздравляю вас с Днём матери."
@@ -81,10 +81,12 @@ def test_only_a_keyed_hash_of_the_browser_token_is_kept(app, client):
 
 def test_counting_a_browser_twice_in_one_transaction_adds_it_once(app):
     campaign = make_campaign(db.session)
-    assert count_participant(db.session, campaign.id, "a" * 64) is True
-    assert count_participant(db.session, campaign.id, "a" * 64) is False
+    for expected_new in (True, False):
+        new = add_participant(db.session, campaign.id, "a" * 64)
+        assert new is expected_new
+        count_card(db.session, campaign.id, new_participant=new)
     db.session.commit()
-    assert counts(campaign) == (1, 0)
+    assert counts(campaign) == (1, 2)
 
 
 def test_counter_json_is_aggregate_with_cors_and_a_short_cache(app, client):
