@@ -15,18 +15,13 @@ def create_app(config: Config | None = None) -> Flask:
     from cardsapp.logs import configure_logging
     from cardsapp.services.public import PublicCache
     from cardsapp.web import access, register_blueprints
+    from cardsapp.web.shared import SharedAnswers
 
     configure_logging()
     config = config or Config.from_env()
     config.instance_path.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=str(config.instance_path))
     app.config.update(config.flask_settings())
-    if config.proxy_hops:
-        # Behind nginx or Caddy: the client's address (for rate limits only) and https.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        hops = config.proxy_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.extensions["cardsapp.config"] = config
     app.extensions["cardsapp.addresses"] = AddressBox(config.address_keys)
     app.extensions["cardsapp.public"] = PublicCache(config.public_cache_seconds)
@@ -48,6 +43,13 @@ def create_app(config: Config | None = None) -> Flask:
     errors.init_app(app)
     register_blueprints(app)
     cli.init_app(app)
+    app.wsgi_app = SharedAnswers(app, app.wsgi_app)  # type: ignore[method-assign]
+    if config.proxy_hops:
+        # Behind nginx or Caddy: the client's address (for rate limits only) and https.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = config.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from babel.support import NullTranslations, Translations
 from flask import Flask, g, request
 from flask_babel import get_locale, get_translations
+from werkzeug.wrappers import Request
 
 from cardsapp.extensions import babel
 
@@ -12,12 +13,17 @@ LANGUAGES = {"be": "Беларуская", "ru": "Русский", "en": "Englis
 LANG_COOKIE = "lang"
 
 
-def select_locale() -> str:
+def language_of(visit: Request) -> str:
     """The remembered choice first, then the browser's Accept-Language."""
-    chosen = request.cookies.get(LANG_COOKIE)
+    chosen = visit.cookies.get(LANG_COOKIE)
     if chosen in LANGUAGES:
         return chosen
-    return request.accept_languages.best_match(list(LANGUAGES), default="en")
+    return visit.accept_languages.best_match(list(LANGUAGES), default="en")
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: the language of the current request."""
+    return language_of(request)
 
 
 def localized(texts: dict[str, str] | None) -> str:
@@ -61,7 +67,3 @@ def init_app(app: Flask) -> None:
             "current_language": str(get_locale() or "en"),
             "localized": localized,
         }
-
-    @app.before_request
-    def _remember_request_language() -> None:
-        g.language = str(get_locale() or "en")

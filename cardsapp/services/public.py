@@ -28,13 +28,15 @@ class PublicView:
     """A read-only snapshot. `campaign` is detached from any session: read it, never change it.
 
     `pages` keeps what is made from the snapshot alone (the landing page per language, the
-    counter's JSON), so that it is made once per snapshot rather than once per request.
+    counter's JSON), so that it is made once per snapshot rather than once per request;
+    `responses` keeps whole answers for `cardsapp.web.shared` to give again.
     """
 
     campaign: Campaign | None
     recipients: tuple[tuple[str, str], ...]
     counter: CounterReading | None
     pages: dict[tuple[str, ...], str] = field(default_factory=dict, compare=False)
+    responses: dict[tuple[str, ...], object] = field(default_factory=dict, compare=False)
 
     def page(self, key: tuple[str, ...], make: Callable[[], str]) -> str:
         """The page kept under `key`, made now if this snapshot has none yet."""
@@ -74,6 +76,13 @@ class PublicCache:
         with self._lock:
             self._view, self._until = view, until
         return view
+
+    def fresh(self) -> PublicView | None:
+        """The snapshot if it is still current, without reading anything; else None."""
+        view = self._view
+        if view is not None and self._clock() < self._until:
+            return view
+        return None
 
     def forget(self) -> None:
         """Drop the snapshot (after an admin change in this process)."""

@@ -6,12 +6,15 @@ import threading
 from datetime import timedelta
 
 import pytest
+from flask import Response, request
 from sqlalchemy import update
 
 from cardsapp.extensions import db
 from cardsapp.models import Campaign, Role, utcnow
 from cardsapp.services.counter import count_card
 from cardsapp.services.public import PublicCache
+from cardsapp.web import public_view
+from cardsapp.web.shared import share
 from tests.factories import csrf_token, log_in, make_campaign, make_recipient, make_user
 from tests.factories import staff_csrf_token as token
 
@@ -181,3 +184,55 @@ def test_the_blank_writing_page_is_shared_but_each_visitor_keeps_her_own_form_to
     with app.app_context():
         own = second.post("/write", data={**card, "send": "1", "csrf_token": token_two})
     assert own.status_code == 303
+
+
+def test_plain_visitors_repeat_visits_are_answered_without_running_the_app_again(app):
+    make_campaign(db.session)
+    make_user(db.session, Role.MODERATOR, email="moderator@example.org")
+    db.session.commit()
+    ran: list[str] = []
+    app.before_request(lambda: ran.append(request.path))
+
+    @app.get("/test/shared-with-a-cookie")
+    def shared_with_a_cookie() -> Response:
+        share(public_view(), "en")
+        response = Response("kept?")
+        response.set_cookie("seen", "1")
+        return response
+
+    visitor, russian, staff = app.test_client(), app.test_client(), app.test_client()
+    russian.set_cookie("lang", "ru")
+    with app.app_context():
+        log_in(staff, "moderator@example.org")
+    visitor.set_cookie("cardsapp_session", "forged.cookie.value")  # the app ignores it too
+    ran.clear()
+
+    def visit_as(client, path: str):  # type: ignore[no-untyped-def]
+        with app.app_context():
+            return client.get(path)
+
+    first, again = visit_as(visitor, "/"), visit_as(visitor, "/")
+    assert ran == ["/"]
+    assert again.get_data() == first.get_data() and "Test cards" in again.get_data(as_text=True)
+    assert sorted(again.headers.items()) == sorted(first.headers.items())
+    assert again.headers["Content-Security-Policy"] and again.headers["X-Frame-Options"] == "DENY"
+    counter, counter_again = visit_as(visitor, "/api/counter"), visit_as(visitor, "/api/counter")
+    assert counter_again.get_json() == counter.get_json()
+    assert counter_again.headers["Access-Control-Allow-Origin"] == "*"
+    assert ran == ["/", "/api/counter"]
+
+    # Everyone else still gets the app's own answer.
+    assert "Тестовые открытки" in visit_as(russian, "/").get_data(as_text=True)
+    assert 'class="staff-nav"' in visit_as(staff, "/").get_data(as_text=True)
+    assert visit_as(visitor, "/?from=badge").status_code == 200
+    assert ran[2:] == ["/", "/", "/"]
+    for _ in range(2):
+        assert visit_as(visitor, "/test/shared-with-a-cookie").headers["Set-Cookie"]
+    assert ran[5:] == ["/test/shared-with-a-cookie"] * 2
+
+    # A new snapshot (here: an admin change) brings a new page.
+    db.session.execute(update(Campaign).values(title={"en": "Changed on purpose"}))
+    db.session.commit()
+    app.extensions["cardsapp.public"].forget()
+    assert "Changed on purpose" in visit_as(visitor, "/").get_data(as_text=True)
+    assert ran[-1] == "/"

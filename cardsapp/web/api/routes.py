@@ -6,6 +6,7 @@ import json
 
 import redis
 from flask import Response, jsonify
+from flask_babel import get_locale
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -14,6 +15,7 @@ from cardsapp.queue import job_queues
 from cardsapp.services.counter import CounterReading
 from cardsapp.web import public_view
 from cardsapp.web.api import bp
+from cardsapp.web.shared import share
 
 csrf.exempt(bp)
 
@@ -53,6 +55,7 @@ def _counter_json(reading: CounterReading | None) -> str:
 def counter() -> Response:
     """Aggregate counts for embedding: participants and cards."""
     public = public_view()
+    share(public, str(get_locale() or "en"))
     response = Response(public.page(("counter",), lambda: _counter_json(public.counter)))
     response.mimetype = "application/json"
     response.headers["Access-Control-Allow-Origin"] = "*"

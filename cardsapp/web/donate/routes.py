@@ -50,6 +50,7 @@ from cardsapp.web import public_view
 from cardsapp.web.donate import bp
 from cardsapp.web.donate.forms import WriteForm
 from cardsapp.web.donate.messages import error_sentence
+from cardsapp.web.shared import share
 
 DONOR_COOKIE = "cardsapp_donor"
 PREVIEW_WIDTH_PX = 1000
@@ -103,7 +104,9 @@ def landing() -> str:
 
     if not _same_for_everyone():
         return page()
-    return public.page(("landing", _language()), page)
+    language = _language()
+    share(public, language)
+    return public.page(("landing", language), page)
 
 
 def _same_for_everyone() -> bool:
