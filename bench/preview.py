@@ -1,29 +1,45 @@
 """Preview benchmark: `python bench/preview.py [--design SLUG] [--runs N]`.
 
 Renders a 600-character Cyrillic message into a ~1000 px JPEG preview and, in the same run,
-times merely decoding, resizing and re-encoding the design's artwork at the same size. The last
-line printed is one JSON object.
+times merely decoding, resizing and re-encoding the design's artwork at the same size, and the
+way previews were made before: drawing on a copy of the whole card and encoding all of it,
+where compose_preview now re-encodes only the rows with words and splices them into the bare
+artwork's JPEG. It also times both for the load test's drafts (bench/harness.py MESSAGES and a
+random number) on the designs the load test uses. The last line printed is one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import io
 import json
 import os
+import random
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import psutil
 from PIL import Image
 
 from cardsapp.domain.text import grapheme_count, validate_message
-from cardsapp.render.designs import designs
+from cardsapp.render.card import layout_card
+from cardsapp.render.designs import Design, designs
 from cardsapp.render.fonts import preload_fonts
-from cardsapp.render.preview import PREVIEW_QUALITY, _word_mask, compose_preview
+from cardsapp.render.preview import (
+    PREVIEW_QUALITY,
+    _place_layout,
+    _word_bands,
+    _word_mask,
+    artwork_at_width,
+    compose_preview,
+    render_preview,
+)
 
 WIDTH_PX = 1000
+LOAD_DESIGNS = ("tulips", "birds", "plain", "window")  # as the load test's donors pick
 SENTENCES = (
     "Дарагая мама, мы думаем пра вас кожны дзень і вельмі чакаем добрых навін. ",
     "Дорогая мама, спасибо вам за силу, терпение и любовь, которые вы дарите всем вокруг. ",
@@ -42,12 +58,40 @@ def cyrillic_message(length: int = 600) -> str:
     return text[:length].rstrip() + "."
 
 
+def load_test_messages() -> list[str]:
+    """bench/harness.py MESSAGES, read without importing it: locust would patch the runtime."""
+    tree = ast.parse((Path(__file__).parent / "harness.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "MESSAGES":
+            return ast.literal_eval(node.value)
+    raise LookupError("MESSAGES not found in bench/harness.py")
+
+
+def whole_card_jpeg(design: Design, message: str, signature: str) -> bytes:
+    """A preview as it was made before splicing: the whole card drawn, then all of it encoded."""
+    buffer = io.BytesIO()
+    render_preview(design, message, signature, WIDTH_PX).save(
+        buffer, "JPEG", quality=PREVIEW_QUALITY
+    )
+    return buffer.getvalue()
+
+
 def median_ms(action: Callable[[], object], runs: int) -> float:
     """Median wall time of `action()` in milliseconds."""
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         action()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def median_ms_each(action: Callable[[str], object], drafts: list[str]) -> float:
+    """Median wall time of `action(draft)` over the drafts, in milliseconds."""
+    times = []
+    for draft in drafts:
+        start = time.perf_counter()
+        action(draft)
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
 
@@ -92,6 +136,36 @@ def main() -> None:
 
     baseline_ms = median_ms(decode_encode, max(20, args.runs // 4))
     size = len(compose_preview(design, message, signature, WIDTH_PX))
+    whole_ms = median_ms(lambda: whole_card_jpeg(design, message, signature), args.runs)
+    height = artwork_at_width(design, WIDTH_PX).height
+    layout = layout_card(design, message, signature)
+    bands = _word_bands(_place_layout(design, layout, WIDTH_PX), height)
+    rows_encoded = sum(end - first for first, end in bands)
+    rows = -(-height // 16)
+
+    # The load test's drafts: each ends in a new number, so a word or two is always new. Each
+    # way gets drafts of its own, lest one draw the numbers the other has just drawn.
+    rng = random.Random(1)
+    messages = load_test_messages()
+
+    def new_drafts() -> list[str]:
+        return [f"{rng.choice(messages)} {rng.randint(1, 10**6)}" for _ in range(args.runs)]
+
+    load_ms: dict[str, dict[str, float]] = {}
+    for slug in LOAD_DESIGNS:
+        load_design = designs()[slug]
+        for draft in new_drafts()[:20]:
+            compose_preview(load_design, draft, "Тэст", WIDTH_PX)  # warm caches and most words
+        load_ms[slug] = {
+            "spliced": median_ms_each(
+                lambda draft, d=load_design: compose_preview(d, draft, "Тэст", WIDTH_PX),
+                new_drafts(),
+            ),
+            "whole_card": median_ms_each(
+                lambda draft, d=load_design: whole_card_jpeg(d, draft, "Тэст"), new_drafts()
+            ),
+        }
+
     result = {
         "design": design.slug,
         "message_graphemes": grapheme_count(message),
@@ -103,6 +177,14 @@ def main() -> None:
         "decode_encode_ms_median": round(baseline_ms, 2),
         "ratio_vs_decode_encode": round(preview_ms / baseline_ms, 3),
         "preview_bytes": size,
+        "whole_card_ms_median_words_remembered": round(whole_ms, 2),
+        "whole_card_bytes": len(whole_card_jpeg(design, message, signature)),
+        "mcu_rows_encoded": rows_encoded,
+        "mcu_rows": rows,
+        "load_drafts_ms_median": {
+            slug: {name: round(ms, 3) for name, ms in times.items()}
+            for slug, times in load_ms.items()
+        },
         "rss_mb_start": round(rss_start / 2**20, 1),
         "rss_mb_after_first_preview": round(rss_warm / 2**20, 1),
         "rss_mb_growth_over_runs": round((rss_after - rss_warm) / 2**20, 2),
@@ -112,6 +194,15 @@ def main() -> None:
         f"median {preview_ms:.2f} ms over {args.runs} runs (first {first_ms:.0f} ms); "
         f"{remembered_ms:.2f} ms with the words of the previous preview remembered"
     )
+    print(
+        f"before splicing (draw on the whole card, encode all of it): median {whole_ms:.2f} ms; "
+        f"now {rows_encoded} of {rows} rows of 16 px are encoded"
+    )
+    for slug, times in load_ms.items():
+        print(
+            f"load-test drafts on {slug}: median {times['spliced']:.2f} ms spliced, "
+            f"{times['whole_card']:.2f} ms whole card"
+        )
     print(f"decode + resize + encode the same artwork: median {baseline_ms:.2f} ms")
     print(
         f"memory: {result['rss_mb_after_first_preview']} MB after the first preview, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from functools import lru_cache
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
@@ -44,6 +45,7 @@ def artwork_at_width(design: Design, width_px: int) -> Image.Image:
 # never in Redis, the database or a log, and they are gone when the process ends.
 _WORD_CACHE = 2048
 _STEPS = 4  # sub-pixel positions per pixel: a word lands within 1/8 px of its layout place
+_Placed = tuple[Image.Image, int, int]  # a word's mask and its top-left corner on the card
 
 
 @lru_cache(maxsize=_WORD_CACHE)
@@ -63,28 +65,19 @@ def _word_mask(
     return mask, x0, y0
 
 
-def _draw_word(
-    image: Image.Image,
-    pil_font: ImageFont.FreeTypeFont,
-    word: str,
-    x: float,
-    y: float,
-    colour: tuple[int, ...],
-) -> None:
+def _place_word(pil_font: ImageFont.FreeTypeFont, word: str, x: float, y: float) -> _Placed:
+    """The word's mask and the pixel where its top-left corner goes, for the pen at (x, y)."""
     ix, iy = math.floor(x), math.floor(y)
     step_x, step_y = round((x - ix) * _STEPS), round((y - iy) * _STEPS)
     mask, x0, y0 = _word_mask(pil_font, word, step_x, step_y)
-    image.paste(colour, (ix + x0, iy + y0), mask)
+    return mask, ix + x0, iy + y0
 
 
-def draw_layout(image: Image.Image, design: Design, layout: Layout) -> None:
-    """Draw a layout's lines onto an image of the card at trim size.
-
-    Each word goes where the layout (and so the PDF) puts it, to a quarter of a pixel.
-    """
+def _place_layout(design: Design, layout: Layout, width_px: int) -> list[_Placed]:
+    """Every word of a layout as (mask, left, top) on the card at `width_px` wide."""
     font = load_font(design.font)
-    px_per_mm = image.width / design.width_mm
-    colour = ImageColor.getrgb(design.colour)
+    px_per_mm = width_px / design.width_mm
+    placed = []
     for size_pt, lines in (
         (layout.size_pt, layout.lines),
         (layout.signature_size_pt, (layout.signature,) if layout.signature else ()),
@@ -97,8 +90,19 @@ def draw_layout(image: Image.Image, design: Design, layout: Layout) -> None:
             x, baseline = line.x, line.baseline * px_per_mm
             for word in line.text.split(" "):
                 if word:
-                    _draw_word(image, pil_font, word, x * px_per_mm, baseline, colour)
+                    placed.append(_place_word(pil_font, word, x * px_per_mm, baseline))
                 x += font.measure(word, size_pt) + space
+    return placed
+
+
+def draw_layout(image: Image.Image, design: Design, layout: Layout) -> None:
+    """Draw a layout's lines onto an image of the card at trim size.
+
+    Each word goes where the layout (and so the PDF) puts it, to a quarter of a pixel.
+    """
+    colour = ImageColor.getrgb(design.colour)
+    for mask, left, top in _place_layout(design, layout, image.width):
+        image.paste(colour, (left, top), mask)
 
 
 def render_preview(
@@ -111,14 +115,83 @@ def render_preview(
     return image
 
 
+# Encoding is most of a preview's cost, yet words touch only some rows of the card. With a
+# restart marker after every MCU row (16 px at 4:2:0), each row is entropy-coded on its own
+# (DC predictions restart) with the standard Huffman tables (optimize is off) and the same
+# quantisation tables. So the bare artwork is encoded once, and a preview re-encodes only the
+# rows with words and splices them in. The result is byte for byte what encoding the whole
+# card with these options gives (tests/unit/test_preview.py).
+_JPEG_OPTIONS = {"quality": PREVIEW_QUALITY, "subsampling": "4:2:0", "restart_marker_rows": 1}
+_ROW_PX = 16  # one MCU row at 4:2:0; strips start on a row so chroma is averaged alike
+# Entropy-coded data stuffs each 0xFF as FF 00, so FF D0-D7 there is always a marker.
+_RESTART = re.compile(rb"\xff[\xd0-\xd7]")
+_END_OF_IMAGE = b"\xff\xd9"
+
+
+def _encode(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", **_JPEG_OPTIONS)
+    return buffer.getvalue()
+
+
+def _split_rows(jpeg: bytes) -> tuple[bytes, list[bytes]]:
+    """A JPEG's header (up to and including Start Of Scan) and each MCU row's coded data."""
+    at = 2  # past Start Of Image: walk the marker segments, each with a 2-byte length
+    while True:
+        marker = jpeg[at + 1]
+        at += 2 + int.from_bytes(jpeg[at + 2 : at + 4], "big")
+        if marker == 0xDA:
+            return jpeg[:at], _RESTART.split(jpeg[at : -len(_END_OF_IMAGE)])
+
+
+def _with_marker(row_data: bytes, row: int, rows: int) -> bytes:
+    """A row's coded data followed by what the whole image has there: RSTn, or EOI at the end."""
+    return row_data + (_END_OF_IMAGE if row == rows - 1 else bytes((0xFF, 0xD0 + row % 8)))
+
+
+@lru_cache(maxsize=64)
+def _artwork_rows(design: Design, width_px: int) -> tuple[bytes, tuple[bytes, ...]]:
+    """The bare artwork's JPEG header, and its MCU rows each with the marker that follows."""
+    header, rows = _split_rows(_encode(artwork_at_width(design, width_px)))
+    return header, tuple(_with_marker(data, row, len(rows)) for row, data in enumerate(rows))
+
+
+def _word_bands(placed: list[_Placed], height: int) -> list[list[int]]:
+    """The runs of MCU rows that words touch, as [first, end) row numbers, top to bottom."""
+    spans = sorted(
+        (max(top, 0) // _ROW_PX, (min(top + mask.height, height) - 1) // _ROW_PX + 1)
+        for mask, _, top in placed
+        if top < height and top + mask.height > 0
+    )
+    bands: list[list[int]] = []
+    for first, end in spans:
+        if bands and first <= bands[-1][1]:  # touching or overlapping: one strip
+            bands[-1][1] = max(bands[-1][1], end)
+        else:
+            bands.append([first, end])
+    return bands
+
+
 def compose_preview(
     design: Design, message: str, signature: str = "", width_px: int = 1000
 ) -> bytes:
     """JPEG bytes of the card at trim size (no bleed), `width_px` wide, for the donor's screen."""
-    image = render_preview(design, message, signature, width_px)
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=PREVIEW_QUALITY)
-    return buffer.getvalue()
+    layout = layout_card(design, message, signature)
+    artwork = artwork_at_width(design, width_px)
+    header, artwork_rows = _artwork_rows(design, width_px)
+    rows = list(artwork_rows)
+    colour = ImageColor.getrgb(design.colour)
+    placed = _place_layout(design, layout, width_px)
+    for first, end in _word_bands(placed, artwork.height):
+        top, bottom = first * _ROW_PX, min(end * _ROW_PX, artwork.height)
+        # A strip that reaches the image's bottom edge gets libjpeg's same bottom padding.
+        strip = artwork.crop((0, top, artwork.width, bottom))
+        for mask, left, word_top in placed:
+            if word_top < bottom and word_top + mask.height > top:
+                strip.paste(colour, (left, word_top - top), mask)
+        for row, data in enumerate(_split_rows(_encode(strip))[1], start=first):
+            rows[row] = _with_marker(data, row, len(rows))
+    return header + b"".join(rows)
 
 
 @lru_cache(maxsize=64)
@@ -135,5 +208,5 @@ def warm_caches(available: dict[str, Design], preview_width_px: int = 1000) -> N
 
     preload_fonts()
     for design in available.values():
-        artwork_at_width(design, preview_width_px)
+        _artwork_rows(design, preview_width_px)
         compose_thumbnail(design)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -14,7 +14,12 @@ from cardsapp.domain.text import MessageError, MissingGlyphs, validate_message, 
 from cardsapp.render.card import layout_card
 from cardsapp.render.designs import designs
 from cardsapp.render.fonts import load_font, register_reportlab_fonts
-from cardsapp.render.preview import compose_preview, compose_thumbnail, render_preview
+from cardsapp.render.preview import (
+    PREVIEW_QUALITY,
+    compose_preview,
+    compose_thumbnail,
+    render_preview,
+)
 
 DESIGNS = designs()
 BELARUSIAN = "Дарагая мама! Мы ўсе памятаем пра вас, думаем і чакаем. Беражыце сябе."
@@ -213,7 +218,7 @@ def test_a_remembered_word_lands_where_pillow_would_draw_it(word: str, x: float,
     from PIL import ImageChops, ImageDraw
 
     from cardsapp.render.fonts import PIL_FEATURES, exact_positioning
-    from cardsapp.render.preview import _draw_word
+    from cardsapp.render.preview import _place_word
 
     pil_font = load_font("caveat").pil_font(32)
     features = PIL_FEATURES if exact_positioning() else None
@@ -228,6 +233,80 @@ def test_a_remembered_word_lands_where_pillow_would_draw_it(word: str, x: float,
         features=features,
     )
     drawn = Image.new("RGB", (260, 120), "white")
-    _draw_word(drawn, pil_font, word, x, y, (40, 30, 20))
+    mask, left, top = _place_word(pil_font, word, x, y)
+    drawn.paste((40, 30, 20), (left, top), mask)
     difference = ImageChops.difference(expected, drawn).convert("L")
     assert difference.getextrema()[1] <= 2
+
+
+# --- the spliced preview: only the rows with words are re-encoded --------------------------------
+
+
+def encode_whole(image: Image.Image, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=PREVIEW_QUALITY, **options)
+    return buffer.getvalue()
+
+
+def assert_spliced_preview_is_the_whole_card_encoded(
+    slug: str, message: str, signature: str, width_px: int
+) -> None:
+    design = DESIGNS[slug]
+    card = render_preview(design, message, signature, width_px)
+    whole = encode_whole(card, subsampling="4:2:0", restart_marker_rows=1)
+    spliced = compose_preview(design, message, signature, width_px)
+    assert spliced == whole
+    decoded = Image.open(io.BytesIO(spliced))
+    assert decoded.size == card.size
+    assert decoded.tobytes() == Image.open(io.BytesIO(whole)).tobytes()
+
+
+LONG = validate_message(("Дорогая мама, мы с вами и ждём хороших вестей. " * 14)[:520])
+
+
+@pytest.mark.parametrize("slug", list(DESIGNS))
+@pytest.mark.parametrize("text", [BELARUSIAN, RUSSIAN, ENGLISH, "Мама", LONG])
+@pytest.mark.parametrize("signature", ["З любоўю, Алеся", ""])
+def test_a_preview_is_byte_for_byte_the_whole_card_encoded_in_one_go(
+    slug: str, text: str, signature: str
+) -> None:
+    assert_spliced_preview_is_the_whole_card_encoded(slug, text, signature, 1000)
+
+
+@pytest.mark.parametrize("slug", list(DESIGNS))
+def test_a_preview_decodes_to_the_same_pixels_as_a_jpeg_without_restart_markers(
+    slug: str,
+) -> None:
+    """Restart markers change how the rows are packed, not the picture the donor sees."""
+    design = DESIGNS[slug]
+    plain = encode_whole(render_preview(design, RUSSIAN, "Алеся"))
+    spliced = compose_preview(design, RUSSIAN, "Алеся")
+    assert Image.open(io.BytesIO(spliced)).tobytes() == Image.open(io.BytesIO(plain)).tobytes()
+
+
+def test_a_signature_in_the_bottom_row_of_blocks_is_spliced_with_the_image_bottom_edge() -> None:
+    # At 360 px "birds" is 255 px tall: its last row of 16-px blocks is cut short at 15 px.
+    design, width, signature = DESIGNS["birds"], 360, "З любоўю, Алеся, Ярослав і Юля"
+    card = render_preview(design, LONG[:300], signature, width)
+    bare = render_preview(design, "x", "", width)
+    last_row = (0, card.height // 16 * 16, width, card.height)
+    assert card.height % 16 and card.crop(last_row).tobytes() != bare.crop(last_row).tobytes()
+    assert_spliced_preview_is_the_whole_card_encoded("birds", LONG[:300], signature, width)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    message=st.lists(clean, min_size=1, max_size=60).map(" ".join),
+    signature=st.sampled_from(["", "Алеся", "З любоўю, Алеся, Ярослав і Юля", "Jg, gypsy queue"]),
+    slug=st.sampled_from(list(DESIGNS)),
+    width_px=st.sampled_from([1000, 640, 360, 144]),
+)
+def test_every_spliced_preview_is_the_whole_card_encoded(
+    message: str, signature: str, slug: str, width_px: int
+) -> None:
+    try:
+        text = validate_message(message)
+        layout_card(DESIGNS[slug], text, signature)
+    except MessageError:
+        assume(False)
+    assert_spliced_preview_is_the_whole_card_encoded(slug, text, signature, width_px)
