@@ -176,7 +176,11 @@ def compose_preview(
     design: Design, message: str, signature: str = "", width_px: int = 1000
 ) -> bytes:
     """JPEG bytes of the card at trim size (no bleed), `width_px` wide, for the donor's screen."""
-    layout = layout_card(design, message, signature)
+    return preview_jpeg(design, layout_card(design, message, signature), width_px)
+
+
+def preview_jpeg(design: Design, layout: Layout, width_px: int = 1000) -> bytes:
+    """JPEG bytes of a card already laid out (by `layout_card`), `width_px` wide."""
     artwork = artwork_at_width(design, width_px)
     header, artwork_rows = _artwork_rows(design, width_px)
     rows = list(artwork_rows)

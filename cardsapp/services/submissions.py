@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cardsapp.domain.layout import guess_language
+from cardsapp.domain.layout import Layout, guess_language
 from cardsapp.domain.text import (
     MessageError,
     MessageRules,
@@ -70,6 +70,7 @@ class CheckedDraft:
     message: str
     signature: str
     recipient: Recipient | None
+    layout: Layout  # as it prints: a preview draws this rather than laying the text out again
 
 
 @dataclass(frozen=True)
@@ -121,15 +122,16 @@ def check_draft(
         signature = validate_signature(draft.signature)
     except MessageError as error:
         errors["signature"] = error
+    layout = None
     if design is not None and "message" not in errors and "signature" not in errors:
         try:
-            layout_card(design, message, signature)
+            layout = layout_card(design, message, signature)
         except MessageError as error:
             errors[error.field] = error
     if errors:
         raise DraftRefused(errors)
-    assert design is not None
-    return CheckedDraft(design, message, signature, recipient)
+    assert design is not None and layout is not None
+    return CheckedDraft(design, message, signature, recipient, layout)
 
 
 def _active_recipient(session: Session, campaign: Campaign, public_id: str) -> Recipient | None:

@@ -28,17 +28,18 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from cardsapp.config import Config
+from cardsapp.domain.layout import Layout
 from cardsapp.domain.text import grapheme_count
 from cardsapp.extensions import db, limiter
 from cardsapp.i18n import LANG_COOKIE, LANGUAGES
 from cardsapp.models import Campaign, Card
+from cardsapp.render.card import layout_card
 from cardsapp.render.designs import Design, designs
-from cardsapp.render.preview import compose_preview, compose_thumbnail
+from cardsapp.render.preview import compose_thumbnail, preview_jpeg
 from cardsapp.services.campaigns import CampaignPhase, campaign_phase
 from cardsapp.services.counter import read_counter
 from cardsapp.services.public import PublicView
 from cardsapp.services.submissions import (
-    CheckedDraft,
     Draft,
     DraftRefused,
     WritingClosed,
@@ -278,7 +279,7 @@ def preview() -> Response | tuple[Response, int]:
             return jsonify(errors=sentences), 422
         body = "\n".join(sentences.values())
         return Response(body, status=422, mimetype="text/plain"), 422
-    return _jpeg(_render(checked))
+    return _jpeg(_render(checked.design, checked.layout))
 
 
 @bp.get("/preview.jpg")
@@ -300,16 +301,14 @@ def draft_image() -> Response:
         )
     except DraftRefused:
         abort(404)
-    return _jpeg(_render(checked))
+    return _jpeg(_render(checked.design, checked.layout))
 
 
-def _render(checked: CheckedDraft) -> bytes:
+def _render(design: Design, layout: Layout) -> bytes:
     if not _RENDER_SLOTS.acquire(timeout=_RENDER_WAIT_S):
         abort(429)
     try:
-        return compose_preview(
-            checked.design, checked.message, checked.signature, width_px=PREVIEW_WIDTH_PX
-        )
+        return preview_jpeg(design, layout, width_px=PREVIEW_WIDTH_PX)
     finally:
         _RENDER_SLOTS.release()
 
@@ -351,8 +350,7 @@ def thanks_image(reference: str) -> Response:
     design = _available().get(card.design_slug)
     if design is None or card.message is None:
         abort(404)
-    checked = CheckedDraft(design, card.message, card.signature or "", None)
-    return _jpeg(_render(checked))
+    return _jpeg(_render(design, layout_card(design, card.message, card.signature or "")))
 
 
 def _own_card(reference: str) -> Card:
