@@ -1,16 +1,18 @@
 """Gunicorn settings for production and for the load benchmark (one source of truth).
 
-Measured on a 2-core machine (see docs/operations.md): preview rendering is
-CPU-bound, page rendering is mostly I/O-free Python, so two processes per core
-with a few threads each keeps both cores busy without queueing work behind a
-slow preview. Override with GUNICORN_WORKERS / GUNICORN_THREADS.
+Measured on a 2-core machine with bench/load.py (see docs/operations.md): the work is
+CPU-bound Python, so processes beyond the cores only add switching and cache misses. At
+850 requests a second the workers spent 2.0 ms of CPU a request with 3 processes and
+2.3-2.5 ms with 4. One process more than cores, with a few threads each, keeps every core
+busy while one thread waits on the database or Redis, and a slow preview never holds up a
+whole core's queue. Override with GUNICORN_WORKERS / GUNICORN_THREADS.
 """
 
 import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
 worker_class = "gthread"
 # A request that takes longer than this is a bug or an overload: fail it, keep the worker.
@@ -21,9 +23,11 @@ graceful_timeout = 20
 # POST fails with a reset (seen in bench/load.py with a 5 s keep-alive).
 keepalive = 75
 # Recycle workers now and then so a slow leak can never take the site down; rarely, as a
-# restart drops its keep-alive connections and warms fonts and artwork on a busy machine.
-max_requests = 50000
-max_requests_jitter = 5000
+# restart drops its keep-alive connections (a request sent down one that moment fails) and
+# warms fonts and artwork again. At the 800 requests a second of bench/load.py, each of the
+# three workers restarts about every half hour; on a normal day, after weeks.
+max_requests = 500000
+max_requests_jitter = 50000
 # A short accept queue: under overload new connections are refused quickly rather
 # than waiting for seconds behind a queue nobody will see the end of.
 backlog = 256

@@ -263,19 +263,39 @@ def run_step(host: str, users: list[type[FastHttpUser]], rate: float, seconds: f
 
 
 def search(
-    host: str, users: list[type[FastHttpUser]], start: float, seconds: float
+    host: str,
+    users: list[type[FastHttpUser]],
+    start: float,
+    seconds: float,
+    refine: int = 3,
 ) -> tuple[Step | None, list[Step]]:
-    """Step the rate up by 25% until a step is not held; return the last held step."""
+    """The highest rate held: step up by 25% until a step is not held, then halve the gap.
+
+    `refine` bisections between the last held rate and the first one not held narrow the
+    answer from 25% to about 3%, for the app and the ceiling alike.
+    """
     run_step(host, users, start, 4)  # warm-up: connections, sessions, first pages
     rate, best, steps = start, None, []
+    failed = None
     while rate < 5000:
         step = run_step(host, users, rate, seconds)
         steps.append(step)
         print(step.line(), flush=True)
         if not step.held:
+            failed = rate
             break
         best = step
         rate *= 1.25
+    low = best.target_rps if best else 0.0
+    for _ in range(refine if failed and best else 0):
+        rate = (low + failed) / 2
+        step = run_step(host, users, rate, seconds)
+        steps.append(step)
+        print(step.line(), flush=True)
+        if step.held:
+            low, best = rate, step
+        else:
+            failed = rate
     return best, steps
 
 

@@ -5,9 +5,10 @@
 Starts the app (CARDS_ENV=production, gunicorn.conf.py, a private Redis, a
 fresh SQLite database or the PostgreSQL database given) with demo data, then
 steps up a mixed load of donors (landing, write page, preview, submit),
-counter readers and a team of ten moderators until p99 passes 300 ms or a 5xx
-appears. The same search against a bare Flask app answering "ok" on the same
-server gives the ceiling. Then it runs twice the held rate for a while (overload: only 429
+counter readers and a team of ten moderators by 25% a step until p99 passes 300 ms
+or a 5xx appears, then narrows the gap to the first failing rate by three halvings.
+The same search against a bare Flask app answering "ok" on the same server gives the
+ceiling. Then it runs twice the held rate for a while (overload: only 429
 or 503 may be refused, never 500) and measures how long until normal service
 returns. The last line is one JSON object.
 
