@@ -87,7 +87,9 @@ def poisson_arrivals(user: FastHttpUser) -> float:
 
 
 class ProxiedUser(FastHttpUser):
-    """A client as the app sees it behind a TLS proxy: https, and Secure cookies kept."""
+    """A client as the app sees it behind a TLS proxy: https, Secure cookies kept, and each
+    request stamped with the moment it was sent, as nginx stamps the moment it arrived
+    (`X-Request-Start`, which the app uses to refuse what waited too long)."""
 
     abstract = True
     default_headers = {"X-Forwarded-Proto": "https"}  # noqa: RUF012 - locust's own attribute
@@ -97,6 +99,13 @@ class ProxiedUser(FastHttpUser):
     def on_start(self) -> None:
         # The proxy is left out on loopback; the cookies the app marks Secure still go back.
         self.client.cookiejar.set_policy(DefaultCookiePolicy(secure_protocols=("https", "http")))
+        send = self.client.request
+
+        def stamped(method: str, url: str, headers: dict | None = None, **kwargs):  # type: ignore[no-untyped-def]
+            stamp = {"X-Request-Start": f"t={time.time():.3f}"}
+            return send(method, url, headers={**(headers or {}), **stamp}, **kwargs)
+
+        self.client.request = stamped  # type: ignore[method-assign]
         self.first_requests()
         ProxiedUser.ready += 1
 

@@ -15,6 +15,7 @@ def create_app(config: Config | None = None) -> Flask:
     from cardsapp.logs import configure_logging
     from cardsapp.services.public import PublicCache
     from cardsapp.web import access, register_blueprints
+    from cardsapp.web.overload import LateRequests
     from cardsapp.web.shared import SharedAnswers
 
     configure_logging()
@@ -44,6 +45,9 @@ def create_app(config: Config | None = None) -> Flask:
     register_blueprints(app)
     cli.init_app(app)
     app.wsgi_app = SharedAnswers(app, app.wsgi_app)  # type: ignore[method-assign]
+    if config.proxy_hops and config.queue_limit_ms > 0:
+        # Only a proxy stamps when a request arrived.
+        app.wsgi_app = LateRequests(app.wsgi_app, config.queue_limit_ms)  # type: ignore[method-assign]
     if config.proxy_hops:
         # Behind nginx or Caddy: the client's address (for rate limits only) and https.
         from werkzeug.middleware.proxy_fix import ProxyFix

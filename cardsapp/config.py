@@ -81,6 +81,9 @@ class Config:
     # Donor pages reread the campaign, its recipients and its counter this often (per
     # process); 0 reads them on every request.
     public_cache_seconds: int = 2
+    # Behind a proxy that stamps X-Request-Start: a request that waited longer than this
+    # in the queue is refused with 503 at once (web/overload.py); 0 never refuses.
+    queue_limit_ms: int = 1000
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -140,6 +143,7 @@ class Config:
             rate_limit_login=os.environ.get("CARDS_RATE_LIMIT_LOGIN") or cls.rate_limit_login,
             proxy_hops=env_int("CARDS_PROXY_HOPS", 0),
             public_cache_seconds=env_int("CARDS_PUBLIC_CACHE_SECONDS", cls.public_cache_seconds),
+            queue_limit_ms=env_int("CARDS_QUEUE_LIMIT_MS", cls.queue_limit_ms),
         )
 
     def flask_settings(self) -> dict[str, object]:
