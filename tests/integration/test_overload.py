@@ -75,7 +75,9 @@ def test_the_stamp_is_trusted_only_behind_a_proxy(app, client, config):
     from cardsapp import create_app
 
     direct = create_app(config).test_client()
-    assert direct.get("/", headers={"X-Request-Start": f"t={time.time() - 10:.3f}"}).status_code == 200
+    assert (
+        direct.get("/", headers={"X-Request-Start": f"t={time.time() - 10:.3f}"}).status_code == 200
+    )
 
 
 @given(st.floats(min_value=-1e13, max_value=1e13, allow_nan=False) | st.text(max_size=20))
