@@ -49,7 +49,7 @@ from cardsapp.services.submissions import (
 )
 from cardsapp.web import public_view
 from cardsapp.web.donate import bp
-from cardsapp.web.donate.forms import WriteForm
+from cardsapp.web.donate.forms import WriteForm, posted_draft
 from cardsapp.web.donate.messages import error_sentence
 from cardsapp.web.shared import share
 
@@ -268,9 +268,8 @@ def preview() -> Response | tuple[Response, int]:
     campaign = public.campaign
     if campaign is None:
         abort(404)
-    form = _write_form(public)
     try:
-        checked = check_draft(db.session, campaign, form.draft(), _available())
+        checked = check_draft(db.session, campaign, posted_draft(request.form), _available())
     except DraftRefused as refused:
         sentences = _sentences(refused)
         if request.accept_mimetypes.best == "application/json" or request.headers.get(
