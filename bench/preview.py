@@ -3,7 +3,7 @@
 Renders a 600-character Cyrillic message into a ~1000 px JPEG preview and, in the same run,
 times merely decoding, resizing and re-encoding the design's artwork at the same size, and the
 way previews were made before: drawing on a copy of the whole card and encoding all of it,
-where compose_preview now re-encodes only the rows with words and splices them into the bare
+where compose_preview now re-encodes only the blocks with words and splices them into the bare
 artwork's JPEG. It also times both for the load test's drafts (bench/harness.py MESSAGES and a
 random number) on the designs the load test uses. The last line printed is one JSON object.
 """
@@ -140,7 +140,7 @@ def main() -> None:
     height = artwork_at_width(design, WIDTH_PX).height
     layout = layout_card(design, message, signature)
     bands = _word_bands(_place_layout(design, layout, WIDTH_PX), height)
-    rows_encoded = sum(end - first for first, end in bands)
+    rows_with_words = sum(end - first for first, end in bands)
     rows = -(-height // 16)
 
     # The load test's drafts: each ends in a new number, so a word or two is always new. Each
@@ -179,7 +179,7 @@ def main() -> None:
         "preview_bytes": size,
         "whole_card_ms_median_words_remembered": round(whole_ms, 2),
         "whole_card_bytes": len(whole_card_jpeg(design, message, signature)),
-        "mcu_rows_encoded": rows_encoded,
+        "mcu_rows_with_words": rows_with_words,
         "mcu_rows": rows,
         "load_drafts_ms_median": {
             slug: {name: round(ms, 3) for name, ms in times.items()}
@@ -196,7 +196,7 @@ def main() -> None:
     )
     print(
         f"before splicing (draw on the whole card, encode all of it): median {whole_ms:.2f} ms; "
-        f"now {rows_encoded} of {rows} rows of 16 px are encoded"
+        f"now only blocks with words are encoded, within {rows_with_words} of {rows} rows of 16 px"
     )
     for slug, times in load_ms.items():
         print(

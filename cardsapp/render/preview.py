@@ -115,27 +115,45 @@ def render_preview(
     return image
 
 
-# Encoding is most of a preview's cost, yet words touch only some rows of the card. With a
-# restart marker after every MCU row (16 px at 4:2:0), each row is entropy-coded on its own
-# (DC predictions restart) with the standard Huffman tables (optimize is off) and the same
-# quantisation tables. So the bare artwork is encoded once, and a preview re-encodes only the
-# rows with words and splices them in. The result is byte for byte what encoding the whole
-# card with these options gives (tests/unit/test_preview.py).
-_JPEG_OPTIONS = {"quality": PREVIEW_QUALITY, "subsampling": "4:2:0", "restart_marker_rows": 1}
-_ROW_PX = 16  # one MCU row at 4:2:0; strips start on a row so chroma is averaged alike
+# Encoding is most of a preview's cost, yet words cover only part of the card. With a restart
+# marker every few MCUs (16 x 16 px at 4:2:0), each of those runs of blocks is entropy-coded
+# on its own (DC predictions restart) with the standard Huffman tables (optimize is off) and
+# the same quantisation tables. So the bare artwork is encoded once, and a preview re-encodes
+# only the runs that words touch and splices them in. The result is byte for byte what
+# encoding the whole card with these options gives (tests/unit/test_preview.py).
+_MCU_PX = 16  # strips start on an MCU so chroma is averaged alike
 # Entropy-coded data stuffs each 0xFF as FF 00, so FF D0-D7 there is always a marker.
 _RESTART = re.compile(rb"\xff[\xd0-\xd7]")
 _END_OF_IMAGE = b"\xff\xd9"
 
 
-def _encode(image: Image.Image) -> bytes:
+def restart_interval(width_px: int) -> int:
+    """MCUs between restart markers: a divisor of a row's MCUs near 8 (128 px), so that every
+    row is cut into equal runs; a whole row when its count has no divisor from 4 to 16."""
+    per_row = -(-width_px // _MCU_PX)
+    fits = [n for n in range(4, 17) if per_row % n == 0]
+    return min(fits, key=lambda n: (abs(n - 8), n)) if fits else per_row
+
+
+def jpeg_options(width_px: int) -> dict[str, object]:
+    """How a preview `width_px` wide is encoded."""
+    return {
+        "quality": PREVIEW_QUALITY,
+        "subsampling": "4:2:0",
+        "restart_marker_blocks": restart_interval(width_px),
+    }
+
+
+def _encode(image: Image.Image, interval: int) -> bytes:
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", **_JPEG_OPTIONS)
+    image.save(
+        buffer, "JPEG", quality=PREVIEW_QUALITY, subsampling="4:2:0", restart_marker_blocks=interval
+    )
     return buffer.getvalue()
 
 
-def _split_rows(jpeg: bytes) -> tuple[bytes, list[bytes]]:
-    """A JPEG's header (up to and including Start Of Scan) and each MCU row's coded data."""
+def _split_runs(jpeg: bytes) -> tuple[bytes, list[bytes]]:
+    """A JPEG's header (up to and including Start Of Scan) and each restart run's coded data."""
     at = 2  # past Start Of Image: walk the marker segments, each with a 2-byte length
     while True:
         marker = jpeg[at + 1]
@@ -144,22 +162,24 @@ def _split_rows(jpeg: bytes) -> tuple[bytes, list[bytes]]:
             return jpeg[:at], _RESTART.split(jpeg[at : -len(_END_OF_IMAGE)])
 
 
-def _with_marker(row_data: bytes, row: int, rows: int) -> bytes:
-    """A row's coded data followed by what the whole image has there: RSTn, or EOI at the end."""
-    return row_data + (_END_OF_IMAGE if row == rows - 1 else bytes((0xFF, 0xD0 + row % 8)))
+def _with_marker(run_data: bytes, run: int, runs: int) -> bytes:
+    """A run's coded data followed by what the whole image has there: RSTn, or EOI at the end."""
+    return run_data + (_END_OF_IMAGE if run == runs - 1 else bytes((0xFF, 0xD0 + run % 8)))
 
 
 @lru_cache(maxsize=64)
-def _artwork_rows(design: Design, width_px: int) -> tuple[bytes, tuple[bytes, ...]]:
-    """The bare artwork's JPEG header, and its MCU rows each with the marker that follows."""
-    header, rows = _split_rows(_encode(artwork_at_width(design, width_px)))
-    return header, tuple(_with_marker(data, row, len(rows)) for row, data in enumerate(rows))
+def _artwork_runs(design: Design, width_px: int) -> tuple[bytes, tuple[bytes, ...]]:
+    """The bare artwork's JPEG header, and its restart runs each with the marker that follows."""
+    header, runs = _split_runs(
+        _encode(artwork_at_width(design, width_px), restart_interval(width_px))
+    )
+    return header, tuple(_with_marker(data, n, len(runs)) for n, data in enumerate(runs))
 
 
 def _word_bands(placed: list[_Placed], height: int) -> list[list[int]]:
     """The runs of MCU rows that words touch, as [first, end) row numbers, top to bottom."""
     spans = sorted(
-        (max(top, 0) // _ROW_PX, (min(top + mask.height, height) - 1) // _ROW_PX + 1)
+        (max(top, 0) // _MCU_PX, (min(top + mask.height, height) - 1) // _MCU_PX + 1)
         for mask, _, top in placed
         if top < height and top + mask.height > 0
     )
@@ -182,20 +202,33 @@ def compose_preview(
 def preview_jpeg(design: Design, layout: Layout, width_px: int = 1000) -> bytes:
     """JPEG bytes of a card already laid out (by `layout_card`), `width_px` wide."""
     artwork = artwork_at_width(design, width_px)
-    header, artwork_rows = _artwork_rows(design, width_px)
-    rows = list(artwork_rows)
+    width, height = artwork.size
+    header, artwork_runs = _artwork_runs(design, width_px)
+    runs = list(artwork_runs)
+    interval = restart_interval(width_px)
+    run_px = interval * _MCU_PX
+    per_row = len(runs) // -(-height // _MCU_PX)
     colour = ImageColor.getrgb(design.colour)
-    placed = _place_layout(design, layout, width_px)
-    for first, end in _word_bands(placed, artwork.height):
-        top, bottom = first * _ROW_PX, min(end * _ROW_PX, artwork.height)
-        # A strip that reaches the image's bottom edge gets libjpeg's same bottom padding.
-        strip = artwork.crop((0, top, artwork.width, bottom))
-        for mask, left, word_top in placed:
-            if word_top < bottom and word_top + mask.height > top:
-                strip.paste(colour, (left, word_top - top), mask)
-        for row, data in enumerate(_split_rows(_encode(strip))[1], start=first):
-            rows[row] = _with_marker(data, row, len(rows))
-    return header + b"".join(rows)
+    placed = [word for word in _place_layout(design, layout, width_px) if _on_card(word, width)]
+    for first, end in _word_bands(placed, height):
+        top, bottom = first * _MCU_PX, min(end * _MCU_PX, height)
+        # A strip that reaches the image's right or bottom edge gets libjpeg's same padding.
+        words = [w for w in placed if w[2] < bottom and w[2] + w[0].height > top]
+        first_run = max(min(left for _, left, _ in words), 0) // run_px
+        end_run = -(-min(max(left + mask.width for mask, left, _ in words), width) // run_px)
+        strip = artwork.crop((first_run * run_px, top, min(end_run * run_px, width), bottom))
+        for mask, left, word_top in words:
+            strip.paste(colour, (left - first_run * run_px, word_top - top), mask)
+        across = end_run - first_run
+        for n, data in enumerate(_split_runs(_encode(strip, interval))[1]):
+            run = (first + n // across) * per_row + first_run + n % across
+            runs[run] = _with_marker(data, run, len(runs))
+    return header + b"".join(runs)
+
+
+def _on_card(word: _Placed, width: int) -> bool:
+    mask, left, _top = word
+    return left < width and left + mask.width > 0
 
 
 @lru_cache(maxsize=64)
@@ -212,5 +245,5 @@ def warm_caches(available: dict[str, Design], preview_width_px: int = 1000) -> N
 
     preload_fonts()
     for design in available.values():
-        _artwork_rows(design, preview_width_px)
+        _artwork_runs(design, preview_width_px)
         compose_thumbnail(design)

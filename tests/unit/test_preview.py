@@ -18,7 +18,9 @@ from cardsapp.render.preview import (
     PREVIEW_QUALITY,
     compose_preview,
     compose_thumbnail,
+    jpeg_options,
     render_preview,
+    restart_interval,
 )
 
 DESIGNS = designs()
@@ -239,12 +241,20 @@ def test_a_remembered_word_lands_where_pillow_would_draw_it(word: str, x: float,
     assert difference.getextrema()[1] <= 2
 
 
-# --- the spliced preview: only the rows with words are re-encoded --------------------------------
+# --- the spliced preview: only the runs of blocks with words are re-encoded ----------------------
+
+
+@pytest.mark.parametrize("width_px", [1000, 640, 360, 320, 144, 16, 2400])
+def test_restart_runs_cut_every_row_of_blocks_into_equal_parts(width_px: int) -> None:
+    per_row = -(-width_px // 16)
+    interval = restart_interval(width_px)
+    assert per_row % interval == 0
+    assert 4 <= interval <= 16 or interval == per_row
 
 
 def encode_whole(image: Image.Image, **options: object) -> bytes:
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=PREVIEW_QUALITY, **options)
+    image.save(buffer, "JPEG", **{"quality": PREVIEW_QUALITY, **options})
     return buffer.getvalue()
 
 
@@ -253,7 +263,7 @@ def assert_spliced_preview_is_the_whole_card_encoded(
 ) -> None:
     design = DESIGNS[slug]
     card = render_preview(design, message, signature, width_px)
-    whole = encode_whole(card, subsampling="4:2:0", restart_marker_rows=1)
+    whole = encode_whole(card, **jpeg_options(width_px))
     spliced = compose_preview(design, message, signature, width_px)
     assert spliced == whole
     decoded = Image.open(io.BytesIO(spliced))
