@@ -484,7 +484,11 @@ class Recovery:
 
 
 def job_is_waiting(job_id: str | None) -> bool:
-    """True if RQ holds the job as queued (or deferred/scheduled): it will run."""
+    """True if RQ holds the job in its queue (or deferred/scheduled): it will run.
+
+    A job's status alone is not enough: a worker killed between taking the job off the queue
+    and starting it leaves the job "queued" in no queue, and it would never run.
+    """
     import redis
     from rq.exceptions import NoSuchJobError
     from rq.job import Job, JobStatus
@@ -497,11 +501,13 @@ def job_is_waiting(job_id: str | None) -> bool:
     try:
         job = Job.fetch(job_id, connection=job_queues().connection, serializer=JSONSerializer)
         status = job.get_status(refresh=False)
+        if status == JobStatus.QUEUED:
+            return job_queues().queue(job.origin).get_job_position(job_id) is not None
     except NoSuchJobError:
         return False
     except redis.RedisError:
         raise
-    return status in (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
+    return status in (JobStatus.DEFERRED, JobStatus.SCHEDULED)
 
 
 @dataclass(frozen=True)

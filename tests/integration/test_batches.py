@@ -30,6 +30,7 @@ from cardsapp.services.batches import (
     batch_files,
     build_batch,
     create_batch,
+    job_is_waiting,
     move_batch,
     purge_expired,
     record_failure,
@@ -309,3 +310,23 @@ def test_a_batch_whose_job_is_still_queued_or_beating_is_left_alone(app):
     db.session.commit()
     assert fresh.requeued == [] and queued.requeued == []
     assert db.session.get(Batch, batch.id).attempts == 1
+
+
+def test_a_job_taken_off_the_queue_by_a_worker_killed_before_starting_it_is_enqueued_again(app):
+    from cardsapp.queue import job_queues
+
+    campaign, _ = _setup(app, cards=2)
+    batch = _new_batch(campaign.id)
+    queue = job_queues().queue("batches")
+    assert job_is_waiting(batch.job_id)
+    # What a worker does first (moves the id off the queue), and then it was killed: the job
+    # still says "queued", but no worker will ever see it.
+    queue.connection.lrem(queue.key, 0, batch.job_id)
+    assert queue.fetch_job(batch.job_id).get_status() == "queued"
+    assert not job_is_waiting(batch.job_id)
+    db.session.rollback()
+    done = recover_batches(db.session, timedelta(seconds=60), now=utcnow() + timedelta(minutes=5))
+    db.session.commit()
+    batch = db.session.get(Batch, batch.id)
+    assert done.requeued == [batch.code]
+    assert batch.attempts == 2 and job_is_waiting(batch.job_id)
