@@ -137,18 +137,17 @@ def restart_interval(width_px: int) -> int:
 
 def jpeg_options(width_px: int) -> dict[str, object]:
     """How a preview `width_px` wide is encoded."""
-    return {
-        "quality": PREVIEW_QUALITY,
-        "subsampling": "4:2:0",
-        "restart_marker_blocks": restart_interval(width_px),
-    }
+    return _options(restart_interval(width_px))
+
+
+def _options(interval: int) -> dict[str, object]:
+    return {"quality": PREVIEW_QUALITY, "subsampling": "4:2:0", "restart_marker_blocks": interval}
 
 
 def _encode(image: Image.Image, interval: int) -> bytes:
+    """`image` encoded with a restart marker every `interval` MCUs (a strip keeps the card's)."""
     buffer = io.BytesIO()
-    image.save(
-        buffer, "JPEG", quality=PREVIEW_QUALITY, subsampling="4:2:0", restart_marker_blocks=interval
-    )
+    image.save(buffer, "JPEG", **_options(interval))
     return buffer.getvalue()
 
 
@@ -207,7 +206,7 @@ def preview_jpeg(design: Design, layout: Layout, width_px: int = 1000) -> bytes:
     runs = list(artwork_runs)
     interval = restart_interval(width_px)
     run_px = interval * _MCU_PX
-    per_row = len(runs) // -(-height // _MCU_PX)
+    per_row = -(-width // _MCU_PX) // interval  # restart runs in a row of blocks
     colour = ImageColor.getrgb(design.colour)
     placed = [word for word in _place_layout(design, layout, width_px) if _on_card(word, width)]
     for first, end in _word_bands(placed, height):
