@@ -4,8 +4,10 @@ Renders a 600-character Cyrillic message into a ~1000 px JPEG preview and, in th
 times merely decoding, resizing and re-encoding the design's artwork at the same size, and the
 way previews were made before: drawing on a copy of the whole card and encoding all of it,
 where compose_preview now re-encodes only the blocks with words and splices them into the bare
-artwork's JPEG. It also times both for the load test's drafts (bench/harness.py MESSAGES and a
-random number) on the designs the load test uses. The last line printed is one JSON object.
+artwork's JPEG. A donor writing the message word by word, with a preview after each word, is
+timed with the rows of blocks of her earlier previews kept and with them forgotten. It also
+times the load test's drafts (bench/harness.py MESSAGES and a random number) on the designs
+the load test uses. The last line printed is one JSON object.
 """
 
 from __future__ import annotations
@@ -30,11 +32,12 @@ from cardsapp.render.designs import Design, designs
 from cardsapp.render.fonts import preload_fonts
 from cardsapp.render.preview import (
     PREVIEW_QUALITY,
+    _encoded_rows,
     _place_layout,
-    _word_bands,
-    _word_mask,
+    _words_by_row,
     artwork_at_width,
     compose_preview,
+    forget_drawn,
     render_preview,
 )
 
@@ -116,14 +119,30 @@ def main() -> None:
     rss_warm = process.memory_info().rss
 
     def with_new_words() -> bytes:
-        _word_mask.cache_clear()  # the worst case: no word drawn before
+        forget_drawn()  # the worst case: no word drawn and no row encoded before
         return compose_preview(design, message, signature, WIDTH_PX)
 
     preview_ms = median_ms(with_new_words, args.runs)
-    # A live preview, as a donor pauses while writing: the words of the last one are kept.
-    remembered_ms = median_ms(
-        lambda: compose_preview(design, message, signature, WIDTH_PX), args.runs
+
+    def with_words_remembered() -> bytes:
+        _encoded_rows.clear()  # the words of the last preview are kept, its rows are not
+        return compose_preview(design, message, signature, WIDTH_PX)
+
+    remembered_ms = median_ms(with_words_remembered, args.runs)
+    # A live preview, as a donor writes: one more word each time, on the same card.
+    words = message.split(" ")
+    typed = [" ".join(words[:n]) for n in range(1, len(words) + 1)]
+    forget_drawn()
+    typing_rows_kept_ms = median_ms_each(
+        lambda draft: compose_preview(design, draft, signature, WIDTH_PX), typed
     )
+    forget_drawn()
+
+    def rows_forgotten(draft: str) -> bytes:
+        _encoded_rows.clear()
+        return compose_preview(design, draft, signature, WIDTH_PX)
+
+    typing_rows_forgotten_ms = median_ms_each(rows_forgotten, typed)
     rss_after = process.memory_info().rss
 
     def decode_encode() -> bytes:
@@ -139,8 +158,7 @@ def main() -> None:
     whole_ms = median_ms(lambda: whole_card_jpeg(design, message, signature), args.runs)
     height = artwork_at_width(design, WIDTH_PX).height
     layout = layout_card(design, message, signature)
-    bands = _word_bands(_place_layout(design, layout, WIDTH_PX), height)
-    rows_with_words = sum(end - first for first, end in bands)
+    rows_with_words = len(_words_by_row(_place_layout(design, layout, WIDTH_PX), height))
     rows = -(-height // 16)
 
     # The load test's drafts: each ends in a new number, so a word or two is always new. Each
@@ -174,6 +192,9 @@ def main() -> None:
         "first_preview_ms": round(first_ms, 1),
         "preview_ms_median": round(preview_ms, 2),
         "preview_ms_median_words_remembered": round(remembered_ms, 2),
+        "typing_previews": len(typed),
+        "typing_ms_median_rows_kept": round(typing_rows_kept_ms, 2),
+        "typing_ms_median_rows_forgotten": round(typing_rows_forgotten_ms, 2),
         "decode_encode_ms_median": round(baseline_ms, 2),
         "ratio_vs_decode_encode": round(preview_ms / baseline_ms, 3),
         "preview_bytes": size,
@@ -195,8 +216,13 @@ def main() -> None:
         f"{remembered_ms:.2f} ms with the words of the previous preview remembered"
     )
     print(
+        f"writing word by word ({len(typed)} previews): median {typing_rows_kept_ms:.2f} ms "
+        f"with the rows of blocks of earlier previews kept, "
+        f"{typing_rows_forgotten_ms:.2f} ms with them forgotten"
+    )
+    print(
         f"before splicing (draw on the whole card, encode all of it): median {whole_ms:.2f} ms; "
-        f"now only blocks with words are encoded, within {rows_with_words} of {rows} rows of 16 px"
+        f"now only blocks with words are encoded, in {rows_with_words} of {rows} rows of 16 px"
     )
     for slug, times in load_ms.items():
         print(

@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 import math
 import re
+import threading
+from collections import OrderedDict
 from functools import lru_cache
+from typing import NamedTuple
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
@@ -45,7 +48,15 @@ def artwork_at_width(design: Design, width_px: int) -> Image.Image:
 # never in Redis, the database or a log, and they are gone when the process ends.
 _WORD_CACHE = 2048
 _STEPS = 4  # sub-pixel positions per pixel: a word lands within 1/8 px of its layout place
-_Placed = tuple[Image.Image, int, int]  # a word's mask and its top-left corner on the card
+
+
+class _Placed(NamedTuple):
+    """A word's mask where it goes on the card, and what it is (the same key, the same mask)."""
+
+    mask: Image.Image
+    left: int
+    top: int
+    key: tuple[float, str, int, int]  # font size in px, the word, its sub-pixel steps
 
 
 @lru_cache(maxsize=_WORD_CACHE)
@@ -70,11 +81,11 @@ def _place_word(pil_font: ImageFont.FreeTypeFont, word: str, x: float, y: float)
     ix, iy = math.floor(x), math.floor(y)
     step_x, step_y = round((x - ix) * _STEPS), round((y - iy) * _STEPS)
     mask, x0, y0 = _word_mask(pil_font, word, step_x, step_y)
-    return mask, ix + x0, iy + y0
+    return _Placed(mask, ix + x0, iy + y0, (pil_font.size, word, step_x, step_y))
 
 
 def _place_layout(design: Design, layout: Layout, width_px: int) -> list[_Placed]:
-    """Every word of a layout as (mask, left, top) on the card at `width_px` wide."""
+    """Every word of a layout as (mask, left, top, key) on the card at `width_px` wide."""
     font = load_font(design.font)
     px_per_mm = width_px / design.width_mm
     placed = []
@@ -101,7 +112,7 @@ def draw_layout(image: Image.Image, design: Design, layout: Layout) -> None:
     Each word goes where the layout (and so the PDF) puts it, to a quarter of a pixel.
     """
     colour = ImageColor.getrgb(design.colour)
-    for mask, left, top in _place_layout(design, layout, image.width):
+    for mask, left, top, _key in _place_layout(design, layout, image.width):
         image.paste(colour, (left, top), mask)
 
 
@@ -175,20 +186,67 @@ def _artwork_runs(design: Design, width_px: int) -> tuple[bytes, tuple[bytes, ..
     return header, tuple(_with_marker(data, n, len(runs)) for n, data in enumerate(runs))
 
 
-def _word_bands(placed: list[_Placed], height: int) -> list[list[int]]:
-    """The runs of MCU rows that words touch, as [first, end) row numbers, top to bottom."""
-    spans = sorted(
-        (max(top, 0) // _MCU_PX, (min(top + mask.height, height) - 1) // _MCU_PX + 1)
-        for mask, _, top in placed
-        if top < height and top + mask.height > 0
-    )
-    bands: list[list[int]] = []
-    for first, end in spans:
-        if bands and first <= bands[-1][1]:  # touching or overlapping: one strip
-            bands[-1][1] = max(bands[-1][1], end)
-        else:
-            bands.append([first, end])
-    return bands
+# Rows of blocks, encoded once: a donor's next preview differs from her last by the words she
+# has just written, so most rows of blocks hold the same words in the same places. Each row
+# with words is kept encoded (the runs its words touch, about 2.5 KB; 4,096 rows, some 10 MB
+# a process), under the exact words, font sizes and places drawn in it, never a hash of them:
+# no preview can ever show a row of another card. Like the words, only in process memory.
+_ROW_CACHE = 4096
+
+
+class _EncodedRows:
+    """The last rows of blocks encoded, by what is drawn in them: a thread-safe LRU."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._rows: OrderedDict[tuple[object, ...], tuple[tuple[int, bytes], ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> tuple[tuple[int, bytes], ...] | None:
+        with self._lock:
+            runs = self._rows.get(key)
+            if runs is not None:
+                self._rows.move_to_end(key)
+            return runs
+
+    def put(self, key: tuple[object, ...], runs: tuple[tuple[int, bytes], ...]) -> None:
+        with self._lock:
+            self._rows[key] = runs
+            if len(self._rows) > self.size:
+                self._rows.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rows.clear()
+
+
+_encoded_rows = _EncodedRows(_ROW_CACHE)
+
+
+class _Row(NamedTuple):
+    """A row of blocks with words: its number, its words, its key and the runs they touch."""
+
+    number: int
+    words: list[int]  # places in the card's list of words, in drawing order
+    key: tuple[object, ...]
+    columns: range
+
+
+def forget_drawn() -> None:
+    """Forget every word drawn and row encoded (a cold preview; tests and benchmarks)."""
+    _word_mask.cache_clear()
+    _encoded_rows.clear()
+
+
+def _words_by_row(placed: list[_Placed], height: int) -> dict[int, list[int]]:
+    """Which words (their places in `placed`, in drawing order) touch each row of blocks."""
+    rows: dict[int, list[int]] = {}
+    for n, word in enumerate(placed):
+        first = max(word.top, 0) // _MCU_PX
+        end = (min(word.top + word.mask.height, height) - 1) // _MCU_PX + 1
+        for row in range(first, end):
+            rows.setdefault(row, []).append(n)
+    return rows
 
 
 def compose_preview(
@@ -199,35 +257,90 @@ def compose_preview(
 
 
 def preview_jpeg(design: Design, layout: Layout, width_px: int = 1000) -> bytes:
-    """JPEG bytes of a card already laid out (by `layout_card`), `width_px` wide."""
+    """JPEG bytes of a card already laid out (by `layout_card`), `width_px` wide.
+
+    The bare artwork's runs, with the runs of each row of blocks that words touch replaced:
+    from an earlier preview when the row holds the same words in the same places, otherwise
+    encoded now, all such rows stacked into one strip and encoded in one go.
+    """
     artwork = artwork_at_width(design, width_px)
     width, height = artwork.size
     header, artwork_runs = _artwork_runs(design, width_px)
     runs = list(artwork_runs)
     interval = restart_interval(width_px)
     run_px = interval * _MCU_PX
-    per_row = -(-width // _MCU_PX) // interval  # restart runs in a row of blocks
-    colour = ImageColor.getrgb(design.colour)
     placed = [word for word in _place_layout(design, layout, width_px) if _on_card(word, width)]
-    for first, end in _word_bands(placed, height):
-        top, bottom = first * _MCU_PX, min(end * _MCU_PX, height)
-        # A strip that reaches the image's right or bottom edge gets libjpeg's same padding.
-        words = [w for w in placed if w[2] < bottom and w[2] + w[0].height > top]
-        first_run = max(min(left for _, left, _ in words), 0) // run_px
-        end_run = -(-min(max(left + mask.width for mask, left, _ in words), width) // run_px)
-        strip = artwork.crop((first_run * run_px, top, min(end_run * run_px, width), bottom))
-        for mask, left, word_top in words:
-            strip.paste(colour, (left - first_run * run_px, word_top - top), mask)
-        across = end_run - first_run
-        for n, data in enumerate(_split_runs(_encode(strip, interval))[1]):
-            run = (first + n // across) * per_row + first_run + n % across
-            runs[run] = _with_marker(data, run, len(runs))
+    new: list[_Row] = []
+    for number, indices in sorted(_words_by_row(placed, height).items()):
+        words = [placed[n] for n in indices]
+        key = (design, width_px, number, tuple((w.key, w.left, w.top) for w in words))
+        kept = _encoded_rows.get(key)
+        if kept is None:
+            first_run = max(min(w.left for w in words), 0) // run_px
+            end_run = -(-min(max(w.left + w.mask.width for w in words), width) // run_px)
+            new.append(_Row(number, indices, key, range(first_run, end_run)))
+        else:
+            for run, data in kept:
+                runs[run] = data
+    if new:
+        for run, data in _encode_rows(artwork, design, placed, new, interval, len(runs)):
+            runs[run] = data
     return header + b"".join(runs)
 
 
+def _encode_rows(
+    artwork: Image.Image,
+    design: Design,
+    placed: list[_Placed],
+    rows: list[_Row],
+    interval: int,
+    total_runs: int,
+) -> list[tuple[int, bytes]]:
+    """Draw the words of these rows of blocks, stack the rows in one strip (top to bottom, so
+    the card's cut-short last row, if among them, stays at the bottom and is padded alike),
+    encode it, and keep each row's runs with words. Runs depend only on their own blocks, so
+    rows that follow each other on the card are drawn together, as one band."""
+    width, height = artwork.size
+    run_px = interval * _MCU_PX
+    per_row = -(-width // _MCU_PX) // interval
+    first_run = min(row.columns.start for row in rows)
+    end_run = max(row.columns.stop for row in rows)
+    left, right = first_run * run_px, min(end_run * run_px, width)
+    bands: list[list[_Row]] = []
+    for row in rows:
+        if bands and bands[-1][-1].number == row.number - 1:
+            bands[-1].append(row)
+        else:
+            bands.append([row])
+    strip_height = min(rows[-1].number * _MCU_PX + _MCU_PX, height) - rows[-1].number * _MCU_PX
+    strip = Image.new("RGB", (right - left, (len(rows) - 1) * _MCU_PX + strip_height))
+    colour = ImageColor.getrgb(design.colour)
+    y = 0
+    for band in bands:
+        top = band[0].number * _MCU_PX
+        bottom = min(band[-1].number * _MCU_PX + _MCU_PX, height)
+        piece = artwork.crop((left, top, right, bottom))
+        for n in sorted({n for row in band for n in row.words}):
+            word = placed[n]
+            piece.paste(colour, (word.left - left, word.top - top), word.mask)
+        strip.paste(piece, (0, y))
+        y += bottom - top
+    coded = _split_runs(_encode(strip, interval))[1]
+    across = end_run - first_run
+    encoded: list[tuple[int, bytes]] = []
+    for n, row in enumerate(rows):
+        kept = []
+        for column in row.columns:
+            run = row.number * per_row + column
+            data = coded[n * across + column - first_run]
+            kept.append((run, _with_marker(data, run, total_runs)))
+        _encoded_rows.put(row.key, tuple(kept))
+        encoded += kept
+    return encoded
+
+
 def _on_card(word: _Placed, width: int) -> bool:
-    mask, left, _top = word
-    return left < width and left + mask.width > 0
+    return word.left < width and word.left + word.mask.width > 0
 
 
 @lru_cache(maxsize=64)

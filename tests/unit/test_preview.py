@@ -199,12 +199,12 @@ def test_every_message_is_laid_out_inside_the_box_or_refused_with_a_reason(
 
 
 def test_a_preview_drawn_from_remembered_words_is_the_same_picture() -> None:
-    from cardsapp.render.preview import _word_mask
+    from cardsapp.render.preview import forget_drawn
 
     design = DESIGNS["tulips"]
     first = compose_preview(design, BELARUSIAN, "Алеся")
     again = compose_preview(design, BELARUSIAN, "Алеся")
-    _word_mask.cache_clear()
+    forget_drawn()
     fresh = compose_preview(design, BELARUSIAN, "Алеся")
     assert first == again == fresh
 
@@ -235,7 +235,7 @@ def test_a_remembered_word_lands_where_pillow_would_draw_it(word: str, x: float,
         features=features,
     )
     drawn = Image.new("RGB", (260, 120), "white")
-    mask, left, top = _place_word(pil_font, word, x, y)
+    mask, left, top, _key = _place_word(pil_font, word, x, y)
     drawn.paste((40, 30, 20), (left, top), mask)
     difference = ImageChops.difference(expected, drawn).convert("L")
     assert difference.getextrema()[1] <= 2
@@ -320,3 +320,39 @@ def test_every_spliced_preview_is_the_whole_card_encoded(
     except MessageError:
         assume(False)
     assert_spliced_preview_is_the_whole_card_encoded(slug, text, signature, width_px)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    words=st.lists(clean, min_size=2, max_size=40),
+    edit=st.sampled_from(["append", "change", "insert"]),
+    where=st.floats(min_value=0, max_value=1),
+    replacement=clean,
+    slug=st.sampled_from(list(DESIGNS)),
+    width_px=st.sampled_from([1000, 360]),
+)
+def test_a_preview_after_an_edit_keeps_only_rows_that_are_still_the_same(
+    words: list[str], edit: str, where: float, replacement: str, slug: str, width_px: int
+) -> None:
+    """A donor's next preview reuses the rows of blocks her last one encoded; whatever she
+    changed (a word added at the end, one changed or one inserted, moving every line after
+    it), the picture is still exactly the card encoded whole."""
+    from cardsapp.render.preview import forget_drawn
+
+    at = round(where * (len(words) - 1))
+    edited = list(words)
+    if edit == "append":
+        edited.append(replacement)
+    elif edit == "change":
+        edited[at] = replacement
+    else:
+        edited.insert(at, replacement)
+    try:
+        before, after = validate_message(" ".join(words)), validate_message(" ".join(edited))
+        layout_card(DESIGNS[slug], before, "Алеся")
+        layout_card(DESIGNS[slug], after, "Алеся")
+    except MessageError:
+        assume(False)
+    forget_drawn()
+    compose_preview(DESIGNS[slug], before, "Алеся", width_px)
+    assert_spliced_preview_is_the_whole_card_encoded(slug, after, "Алеся", width_px)
