@@ -10,7 +10,7 @@ from collections import OrderedDict
 from functools import lru_cache
 from typing import NamedTuple
 
-from PIL import Image, ImageColor, ImageDraw, ImageFont
+from PIL import Image, ImageColor, ImageFont
 
 from cardsapp.domain.layout import MM_PER_PT, Layout
 from cardsapp.render.card import layout_card
@@ -63,17 +63,16 @@ class _Placed(NamedTuple):
 def _word_mask(
     pil_font: ImageFont.FreeTypeFont, word: str, step_x: int, step_y: int
 ) -> tuple[Image.Image, int, int]:
-    """The word's coverage as an "L" mask, and the mask's offset from the pen position."""
-    fx, fy = step_x / _STEPS, step_y / _STEPS
+    """The word's coverage as an "L" mask, and the mask's offset from the pen position.
+
+    The very bitmap ImageDraw.text draws, in one call that shapes the word once: measuring
+    it first and then drawing it shaped it twice.
+    """
     features = PIL_FEATURES if exact_positioning() else None
-    left, top, right, bottom = pil_font.getbbox(word, anchor="ls", features=features)
-    x0, y0 = math.floor(left) - 1, math.floor(top) - 1
-    size = (math.ceil(right + fx) - x0 + 1, math.ceil(bottom + fy) - y0 + 1)
-    mask = Image.new("L", size, 0)
-    ImageDraw.Draw(mask).text(
-        (fx - x0, fy - y0), word, font=pil_font, fill=255, anchor="ls", features=features
-    )
-    return mask, x0, y0
+    start = (step_x / _STEPS, step_y / _STEPS)
+    coverage, (x0, y0) = pil_font.getmask2(word, "L", anchor="ls", features=features, start=start)
+    # Pillow hands back its internal image, as to ImageDraw; wrapped as ImageDraw would.
+    return Image.Image()._new(coverage), x0, y0
 
 
 def _place_word(pil_font: ImageFont.FreeTypeFont, word: str, x: float, y: float) -> _Placed:
