@@ -302,11 +302,14 @@ def flag_message(text: str, watch_words: Iterable[str] = ()) -> list[Flag]:
 
 
 def _watch_word_matches(text: str, watch_words: Iterable[str]) -> Iterator[tuple[int, int, str]]:
-    phrases = _watch_phrases(tuple(watch_words))
+    phrases, first_stems, first_prefixes = _watch_phrases(tuple(watch_words))
     if not phrases:
         return
     tokens = [(m.start(), m.end(), word_stems(m.group())) for m in _WORD.finditer(text)]
-    for i in range(len(tokens)):
+    for i, (_start, _end, stems) in enumerate(tokens):
+        # Most words begin no phrase: one look at every phrase's first word rules them out.
+        if not _stems_match(stems, first_stems, first_prefixes):
+            continue
         for phrase, words in phrases:
             window = tokens[i : i + len(words)]
             if len(window) == len(words) and all(
@@ -315,11 +318,15 @@ def _watch_word_matches(text: str, watch_words: Iterable[str]) -> Iterator[tuple
                 yield window[0][0], window[-1][1], phrase
 
 
+_Phrase = tuple[str, tuple[tuple[frozenset[str], tuple[str, ...]], ...]]
+
+
 @lru_cache(maxsize=64)
 def _watch_phrases(
     watch_words: tuple[str, ...],
-) -> tuple[tuple[str, tuple[tuple[frozenset[str], tuple[str, ...]], ...]], ...]:
-    """Each watch phrase with, per word, its stems and the stems long enough to match as prefixes.
+) -> tuple[tuple[_Phrase, ...], frozenset[str], tuple[str, ...]]:
+    """Each watch phrase with, per word, its stems and the stems long enough to match as
+    prefixes; and the stems and prefixes of every phrase's first word together.
 
     A campaign's list changes rarely and every submitted card is checked against it.
     """
@@ -329,7 +336,9 @@ def _watch_phrases(
         if stems:
             words = tuple((s, tuple(w for w in s if len(w) >= 4)) for s in stems)
             phrases.append((phrase, words))
-    return tuple(phrases)
+    first_stems = frozenset().union(*(words[0][0] for _, words in phrases))
+    first_prefixes = tuple(sorted({p for _, words in phrases for p in words[0][1]}))
+    return tuple(phrases), first_stems, first_prefixes
 
 
 def _stems_match(token: frozenset[str], wanted: frozenset[str], prefixes: tuple[str, ...]) -> bool:
