@@ -31,14 +31,14 @@ def read_counter(session: Session, campaign_id: int) -> CounterReading:
 
 def count_card(session: Session, campaign_id: int, *, new_participant: bool = False) -> None:
     """Add one card (and its browser, when new) to the counter, atomically in the database."""
-    values = {"cards_count": Campaign.cards_count + 1}
+    campaigns = Campaign.__table__
+    values = {"cards_count": campaigns.c.cards_count + 1}
     if new_participant:
-        values["participants_count"] = Campaign.participants_count + 1
-    # A plain UPDATE: the ORM's default first looks for the campaign among the session's
+        values["participants_count"] = campaigns.c.participants_count + 1
+    # A plain UPDATE on the table: the ORM's first looks for the campaign among the session's
     # objects to change them too, which cost more than the statement itself.
-    session.execute(
-        update(Campaign).where(Campaign.id == campaign_id).values(values),
-        execution_options={"synchronize_session": False},
+    session.connection().execute(
+        update(campaigns).where(campaigns.c.id == campaign_id).values(values)
     )
 
 
@@ -67,13 +67,16 @@ def add_participant(session: Session, campaign_id: int, token_hash: str) -> bool
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # ON CONFLICT DO NOTHING: two cards sent at once from one browser still count it once,
     # without a failed INSERT spoiling the caller's transaction.
+    participants = Participant.__table__
     return (
-        session.execute(
-            insert(Participant)
+        session.connection()
+        .execute(
+            insert(participants)
             .values(campaign_id=campaign_id, token_hash=token_hash)
             .on_conflict_do_nothing(index_elements=["campaign_id", "token_hash"])
-            .returning(Participant.id)
-        ).first()
+            .returning(participants.c.id)
+        )
+        .first()
         is not None
     )
 

@@ -156,8 +156,7 @@ def write() -> Response | str | tuple[str, int]:
     except WritingClosed:
         db.session.rollback()
         return _write_page(form, campaign, status=409)
-    # Read before the commit, which expires the card and would cost a query to reload it.
-    reference = submission.card.reference
+    reference = submission.reference
     db.session.commit()
     session["sent"] = [reference, *session.get("sent", [])][:_REMEMBERED_CARDS]
     session.pop("draft", None)
