@@ -1,4 +1,5 @@
-"""The live preview reads a posted draft without building the form: it must read the same."""
+"""The live preview and a card sent read the posted form without building it: they must read
+what the form reads."""
 
 from __future__ import annotations
 
@@ -13,13 +14,20 @@ from cardsapp.web.donate.forms import (
     MAX_SIGNATURE_INPUT,
     WriteForm,
     posted_draft,
+    posted_is_bot,
+    posted_preview,
 )
 
-FIELDS = ("design", "message", "signature", "recipient", "website")
+FIELDS = ("design", "message", "signature", "recipient", "website", "preview")
 app = Flask(__name__)
 app.config.update(SECRET_KEY="test", WTF_CSRF_ENABLED=False)
 
-values = st.lists(st.text(max_size=40) | st.text(min_size=490, max_size=520), max_size=3)
+values = st.lists(
+    st.text(max_size=40)
+    | st.text(min_size=490, max_size=520)
+    | st.sampled_from(["", " ", "false", "False", "1", " \t\n" * 80 + "x"]),
+    max_size=3,
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -29,6 +37,8 @@ def test_posted_draft_reads_what_the_form_reads(posted: dict[str, list[str]]) ->
     with app.test_request_context(method="POST"):
         form = WriteForm(formdata=formdata)
         assert posted_draft(formdata) == form.draft()
+        assert posted_is_bot(formdata) == form.is_bot()
+        assert posted_preview(formdata) == form.preview.data
 
 
 def test_posted_draft_clips_what_is_read() -> None:

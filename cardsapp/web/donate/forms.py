@@ -13,6 +13,7 @@ from cardsapp.services.submissions import ANY_RECIPIENT, Draft
 # checked by the domain, which says in the donor's language what to change.
 MAX_MESSAGE_INPUT = 10_000
 MAX_SIGNATURE_INPUT = 500
+MAX_HONEYPOT_INPUT = 200
 
 
 def _clip(limit: int):  # type: ignore[no-untyped-def]
@@ -35,7 +36,7 @@ class WriteForm(FlaskForm):
     signature = StringField(_l("Signature (optional)"), filters=[_clip(MAX_SIGNATURE_INPUT)])
     recipient = SelectField(_l("Who receives your card"), validate_choice=False)
     # Honeypot: hidden from people (and from screen readers); bots fill every field.
-    website = StringField(_l("Leave this field empty"), filters=[_clip(200)])
+    website = StringField(_l("Leave this field empty"), filters=[_clip(MAX_HONEYPOT_INPUT)])
     preview = SubmitField(_l("Preview"))
     send = SubmitField(_l("Send the card"))
 
@@ -53,7 +54,7 @@ class WriteForm(FlaskForm):
 
     def is_bot(self) -> bool:
         """True when the honeypot was filled."""
-        return bool((self.website.data or "").strip())
+        return _filled(self.website.data)
 
     def draft(self) -> Draft:
         """What was typed and chosen, for the service."""
@@ -75,3 +76,17 @@ def posted_draft(formdata: MultiDict[str, str]) -> Draft:
         signature=(formdata.get("signature") or "")[:MAX_SIGNATURE_INPUT],
         recipient=formdata.get("recipient") or ANY_RECIPIENT,
     )
+
+
+def posted_is_bot(formdata: MultiDict[str, str]) -> bool:
+    """`WriteForm.is_bot` for a posted form, without building the form."""
+    return _filled((formdata.get("website") or "")[:MAX_HONEYPOT_INPUT])
+
+
+def posted_preview(formdata: MultiDict[str, str]) -> bool:
+    """Whether the form's Preview button sent it, read as its SubmitField reads it."""
+    return formdata.get("preview", "") not in SubmitField.false_values
+
+
+def _filled(value: str | None) -> bool:
+    return bool((value or "").strip())

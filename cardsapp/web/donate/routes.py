@@ -49,7 +49,7 @@ from cardsapp.services.submissions import (
 )
 from cardsapp.web import public_view
 from cardsapp.web.donate import bp
-from cardsapp.web.donate.forms import WriteForm, posted_draft
+from cardsapp.web.donate.forms import WriteForm, posted_draft, posted_is_bot, posted_preview
 from cardsapp.web.donate.messages import error_sentence
 from cardsapp.web.shared import share
 
@@ -133,29 +133,32 @@ def write() -> Response | str | tuple[str, int]:
         return render_template("donate/no_campaign.html")
     if request.method == "GET" and _same_for_everyone():
         return _blank_write_page(public, campaign)
-    form = _write_form(public)
     phase = campaign_phase(campaign)
     if request.method == "GET" or phase is not CampaignPhase.OPEN:
-        return _write_page(form, campaign, status=200 if request.method == "GET" else 409)
-    if form.is_bot():
-        return _write_page(form, campaign, status=400, honeypot_error=True)
-    if form.preview.data:
-        return _no_script_preview(form, campaign)
+        status = 200 if request.method == "GET" else 409
+        return _write_page(_write_form(public), campaign, status=status)
+    # A card sent as it should be is read without building the form (WTForms), which only
+    # the pages that show the form again need.
+    if posted_is_bot(request.form):
+        return _write_page(_write_form(public), campaign, status=400, honeypot_error=True)
+    if posted_preview(request.form):
+        return _no_script_preview(_write_form(public), campaign)
     try:
         submission = submit_card(
             db.session,
             campaign,
-            form.draft(),
+            posted_draft(request.form),
             _available(),
             browser_token=_browser_token(),
             secret_key=current_app.config["SECRET_KEY"],
         )
     except DraftRefused as refused:
         db.session.rollback()
+        form = _write_form(public)
         return _write_page(form, campaign, status=422, errors=_sentences(refused))
     except WritingClosed:
         db.session.rollback()
-        return _write_page(form, campaign, status=409)
+        return _write_page(_write_form(public), campaign, status=409)
     reference = submission.reference
     db.session.commit()
     session["sent"] = [reference, *session.get("sent", [])][:_REMEMBERED_CARDS]
