@@ -266,6 +266,11 @@ def _cached(directory: Path) -> dict[str, Design]:
     return load_designs(directory)
 
 
+@lru_cache(maxsize=16)
+def _resolved(directory: Path) -> Path:
+    return directory.resolve()  # a system call per part of the path: once is enough
+
+
 def designs(directory: Path | None = None) -> dict[str, Design]:
     """The shipped designs (or those under `directory`), loaded once per process."""
-    return dict(_cached(Path(directory or DESIGNS_DIR).resolve()))
+    return dict(_cached(_resolved(Path(directory or DESIGNS_DIR))))
