@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
+from functools import lru_cache
+
+from babel import Locale, dates
 from flask import (
     Response,
     abort,
@@ -13,7 +17,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime, ngettext
+from flask_babel import get_locale, get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -118,7 +122,7 @@ def queue() -> str:
                 "meta": (
                     design_line % {"name": title},
                     recipient_line % {"who": who} if who else any_recipient,
-                    sent_line % {"when": format_datetime(card.submitted_at, "short")},
+                    sent_line % {"when": sent_at(card.submitted_at)},
                 ),
                 "message": _marked(card.message or "", flags, "message", labels),
                 "signature": _marked(card.signature or "", flags, "signature", labels),
@@ -143,9 +147,19 @@ def queue() -> str:
 
 
 def _language() -> str:
-    from flask_babel import get_locale
-
     return str(get_locale() or "en")
+
+
+def sent_at(moment: datetime) -> str:
+    """When a card was sent, as flask_babel's format_datetime(moment, "short") says it in the
+    moderator's language and time zone: to the minute, so said once for all the cards of a
+    minute rather than once for each card on every page."""
+    return _short_moment(moment.replace(second=0, microsecond=0), get_locale(), get_timezone())
+
+
+@lru_cache(maxsize=1024)
+def _short_moment(minute: datetime, locale: Locale | None, zone: tzinfo) -> str:
+    return dates.format_datetime(minute, "short", tzinfo=zone, locale=locale)
 
 
 @bp.post("/<int:card_id>")
