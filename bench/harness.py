@@ -35,6 +35,13 @@ MESSAGES = [
     "Dear mum, thinking of you on Mother's Day. You are not alone; many of us care.",
 ]
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+DESIGNS = ("tulips", "birds", "plain", "window")
+# A donor writes on from one of the openings above, a few words between previews: mostly
+# words others write too, and now and then one no process has drawn yet (a name, a place).
+VOCABULARY = sorted({word for message in MESSAGES for word in message.split()})
+LETTERS = "абвгдеёжзійклмнопрстуўфхцчшыьэюя"
+NEW_WORD_SHARE = 0.25
+LONGEST_DRAFT = 450
 
 
 def free_port() -> int:
@@ -114,16 +121,35 @@ class ProxiedUser(FastHttpUser):
 
 
 class Donor(ProxiedUser):
-    """Reads the campaign, opens the form, previews a few times as she writes, sometimes sends."""
+    """Reads the campaign, opens the form, writes her card with a preview every few words,
+    sometimes sends it and begins another."""
 
     weight = 8
     wait_time = poisson_arrivals
     token = ""
+    draft = ""
 
     def first_requests(self) -> None:
+        if not self.draft:  # a form opened again after a "busy" page keeps what she wrote
+            self.new_card()
         page = self.client.get("/write", name="GET /write")
         found = CSRF.search(page.text or "")
         self.token = found.group(1) if found else ""
+
+    def new_card(self) -> None:
+        self.design = random.choice(DESIGNS)
+        self.draft = random.choice(MESSAGES)
+
+    def write_more(self) -> None:
+        """A word to three more, as between two previews of a live preview."""
+        if len(self.draft) > LONGEST_DRAFT:
+            self.draft = random.choice(MESSAGES)
+        for _ in range(random.randint(1, 3)):
+            if random.random() < NEW_WORD_SHARE:
+                word = "".join(random.choices(LETTERS, k=random.randint(4, 9)))
+            else:
+                word = random.choice(VOCABULARY)
+            self.draft += " " + word
 
     def has_form(self) -> bool:
         """Whether she has the form: after a "busy" page instead, she opens it again first."""
@@ -134,8 +160,8 @@ class Donor(ProxiedUser):
     def _fields(self) -> dict[str, str]:
         return {
             "csrf_token": self.token,
-            "design": random.choice(["tulips", "birds", "plain", "window"]),
-            "message": random.choice(MESSAGES) + f" {random.randint(1, 10**6)}",
+            "design": self.design,
+            "message": self.draft,
             "signature": "Тэст",
             "recipient": "any",
         }
@@ -152,6 +178,7 @@ class Donor(ProxiedUser):
     def preview(self) -> None:
         if not self.has_form():
             return
+        self.write_more()
         self.client.post(
             "/preview",
             data=self._fields(),
@@ -165,6 +192,7 @@ class Donor(ProxiedUser):
             return
         fields = {**self._fields(), "send": "1"}
         self.client.post("/write", data=fields, name="POST /write", allow_redirects=False)
+        self.new_card()
 
 
 class CounterReader(ProxiedUser):
@@ -507,6 +535,7 @@ class Writer(Donor):
 
     @task(3)
     def send(self) -> None:
+        self.write_more()
         self.submit()
 
     @task(1)
