@@ -43,10 +43,13 @@ def artwork_at_width(design: Design, width_px: int) -> Image.Image:
 
 # Words, drawn once: a live preview redraws the whole card each time the donor pauses, and
 # nearly every word of it was in the previous preview. Each word's glyph coverage is kept per
-# font size and quarter-pixel position (about 8 KB a word at preview size; 2,048 words, so
-# at most some 16 MB a process). Only pixels of recently previewed words stay in memory,
-# never in Redis, the database or a log, and they are gone when the process ends.
-_WORD_CACHE = 2048
+# font size and quarter-pixel position (about 4 KB a word at preview size; 8,192 words, some
+# 32 MB a process). With a few hundred donors writing at once, each process sees the same
+# words at ten font sizes and sixteen sub-pixel places: bench/load.py's donors, replayed in
+# one process, had five words a preview drawn afresh with 2,048 kept, two with 8,192. Only
+# pixels of recently previewed words stay in memory, never in Redis, the database or a log,
+# and they are gone when the process ends.
+_WORD_CACHE = 8192
 _STEPS = 4  # sub-pixel positions per pixel: a word lands within 1/8 px of its layout place
 
 
