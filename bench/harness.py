@@ -26,22 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
+from drafts import CardDraft  # noqa: E402
+
 from cardsapp.redis_server import EmbeddedRedis  # noqa: E402
 
 P99_LIMIT_MS = 300
-MESSAGES = [
-    "Дарагая мама! Шчыра віншую з Днём маці. Няхай вясна прынясе цяпло і надзею.",
-    "Дорогая мама! Поздравляю вас с Днём матери. Пусть весна принесёт тепло и силы.",
-    "Dear mum, thinking of you on Mother's Day. You are not alone; many of us care.",
-]
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-DESIGNS = ("tulips", "birds", "plain", "window")
-# A donor writes on from one of the openings above, a few words between previews: mostly
-# words others write too, and now and then one no process has drawn yet (a name, a place).
-VOCABULARY = sorted({word for message in MESSAGES for word in message.split()})
-LETTERS = "абвгдеёжзійклмнопрстуўфхцчшыьэюя"
-NEW_WORD_SHARE = 0.25
-LONGEST_DRAFT = 450
 
 
 def free_port() -> int:
@@ -127,29 +117,16 @@ class Donor(ProxiedUser):
     weight = 8
     wait_time = poisson_arrivals
     token = ""
-    draft = ""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        # What she has written stays hers, even when she opens the form again after a 503.
+        self.card = CardDraft()
 
     def first_requests(self) -> None:
-        if not self.draft:  # a form opened again after a "busy" page keeps what she wrote
-            self.new_card()
         page = self.client.get("/write", name="GET /write")
         found = CSRF.search(page.text or "")
         self.token = found.group(1) if found else ""
-
-    def new_card(self) -> None:
-        self.design = random.choice(DESIGNS)
-        self.draft = random.choice(MESSAGES)
-
-    def write_more(self) -> None:
-        """A word to three more, as between two previews of a live preview."""
-        if len(self.draft) > LONGEST_DRAFT:
-            self.draft = random.choice(MESSAGES)
-        for _ in range(random.randint(1, 3)):
-            if random.random() < NEW_WORD_SHARE:
-                word = "".join(random.choices(LETTERS, k=random.randint(4, 9)))
-            else:
-                word = random.choice(VOCABULARY)
-            self.draft += " " + word
 
     def has_form(self) -> bool:
         """Whether she has the form: after a "busy" page instead, she opens it again first."""
@@ -160,8 +137,8 @@ class Donor(ProxiedUser):
     def _fields(self) -> dict[str, str]:
         return {
             "csrf_token": self.token,
-            "design": self.design,
-            "message": self.draft,
+            "design": self.card.design,
+            "message": self.card.message,
             "signature": "Тэст",
             "recipient": "any",
         }
@@ -178,7 +155,7 @@ class Donor(ProxiedUser):
     def preview(self) -> None:
         if not self.has_form():
             return
-        self.write_more()
+        self.card.write_more()
         self.client.post(
             "/preview",
             data=self._fields(),
@@ -192,7 +169,7 @@ class Donor(ProxiedUser):
             return
         fields = {**self._fields(), "send": "1"}
         self.client.post("/write", data=fields, name="POST /write", allow_redirects=False)
-        self.new_card()
+        self.card.begin()
 
 
 class CounterReader(ProxiedUser):
@@ -535,7 +512,7 @@ class Writer(Donor):
 
     @task(3)
     def send(self) -> None:
-        self.write_more()
+        self.card.write_more()
         self.submit()
 
     @task(1)

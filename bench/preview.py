@@ -6,14 +6,16 @@ way previews were made before: drawing on a copy of the whole card and encoding 
 where compose_preview now re-encodes only the blocks with words and splices them into the bare
 artwork's JPEG. A donor writing the message word by word, with a preview after each word, is
 timed with the rows of blocks of her earlier previews kept and with them forgotten. It also
-times the load test's drafts (bench/harness.py MESSAGES and a random number) on the designs
-the load test uses. The last line printed is one JSON object.
+replays in this one process what the load test's donors write (bench/drafts.py: 270 donors,
+one gunicorn process's share at 1,100 requests a second, each previewing every few words and
+sometimes starting a new card), with the caches as a server process has them and, for the
+same drafts, drawing on the whole card and encoding all of it. The last line printed is one
+JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import io
 import json
 import os
@@ -21,9 +23,9 @@ import random
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import psutil
+from drafts import CardDraft
 from PIL import Image
 
 from cardsapp.domain.text import grapheme_count, validate_message
@@ -34,6 +36,7 @@ from cardsapp.render.preview import (
     PREVIEW_QUALITY,
     _encoded_rows,
     _place_layout,
+    _word_mask,
     _words_by_row,
     artwork_at_width,
     compose_preview,
@@ -42,7 +45,7 @@ from cardsapp.render.preview import (
 )
 
 WIDTH_PX = 1000
-LOAD_DESIGNS = ("tulips", "birds", "plain", "window")  # as the load test's donors pick
+LOAD_DONORS = 270  # one gunicorn process's share of the donors at 1,100 requests a second
 SENTENCES = (
     "Дарагая мама, мы думаем пра вас кожны дзень і вельмі чакаем добрых навін. ",
     "Дорогая мама, спасибо вам за силу, терпение и любовь, которые вы дарите всем вокруг. ",
@@ -61,13 +64,20 @@ def cyrillic_message(length: int = 600) -> str:
     return text[:length].rstrip() + "."
 
 
-def load_test_messages() -> list[str]:
-    """bench/harness.py MESSAGES, read without importing it: locust would patch the runtime."""
-    tree = ast.parse((Path(__file__).parent / "harness.py").read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "MESSAGES":
-            return ast.literal_eval(node.value)
-    raise LookupError("MESSAGES not found in bench/harness.py")
+def load_test_previews(count: int, seed: int) -> list[tuple[Design, str]]:
+    """The next `count` previews of the load test's donors, in the order they come."""
+    rng = random.Random(seed)
+    donors = [CardDraft(random.Random(rng.random())) for _ in range(LOAD_DONORS)]
+    available = designs()
+    previews = []
+    while len(previews) < count:
+        card = rng.choice(donors)
+        if rng.random() < 0.25:  # bench/harness.py: a send for every three previews
+            card.begin()
+            continue
+        card.write_more()
+        previews.append((available[card.design], validate_message(card.message)))
+    return previews
 
 
 def whole_card_jpeg(design: Design, message: str, signature: str) -> bytes:
@@ -161,28 +171,19 @@ def main() -> None:
     rows_with_words = len(_words_by_row(_place_layout(design, layout, WIDTH_PX), height))
     rows = -(-height // 16)
 
-    # The load test's drafts: each ends in a new number, so a word or two is always new. Each
-    # way gets drafts of its own, lest one draw the numbers the other has just drawn.
-    rng = random.Random(1)
-    messages = load_test_messages()
-
-    def new_drafts() -> list[str]:
-        return [f"{rng.choice(messages)} {rng.randint(1, 10**6)}" for _ in range(args.runs)]
-
-    load_ms: dict[str, dict[str, float]] = {}
-    for slug in LOAD_DESIGNS:
-        load_design = designs()[slug]
-        for draft in new_drafts()[:20]:
-            compose_preview(load_design, draft, "Тэст", WIDTH_PX)  # warm caches and most words
-        load_ms[slug] = {
-            "spliced": median_ms_each(
-                lambda draft, d=load_design: compose_preview(d, draft, "Тэст", WIDTH_PX),
-                new_drafts(),
-            ),
-            "whole_card": median_ms_each(
-                lambda draft, d=load_design: whole_card_jpeg(d, draft, "Тэст"), new_drafts()
-            ),
-        }
+    # The load test's donors: a first run fills the caches as a server process's are, then
+    # the next previews are timed, spliced from kept words and rows as the server makes them,
+    # and drawn on the whole card and encoded whole.
+    forget_drawn()
+    for card_design, draft in load_test_previews(6000, seed=1):
+        compose_preview(card_design, draft, "Тэст", WIDTH_PX)
+    previews = load_test_previews(args.runs * 10, seed=2)
+    drawn_before = _word_mask.cache_info().misses
+    load_spliced_ms = median_ms_each(
+        lambda preview: compose_preview(*preview, "Тэст", WIDTH_PX), previews
+    )
+    words_drawn = (_word_mask.cache_info().misses - drawn_before) / len(previews)
+    load_whole_ms = median_ms_each(lambda preview: whole_card_jpeg(*preview, "Тэст"), previews)
 
     result = {
         "design": design.slug,
@@ -202,10 +203,10 @@ def main() -> None:
         "whole_card_bytes": len(whole_card_jpeg(design, message, signature)),
         "mcu_rows_with_words": rows_with_words,
         "mcu_rows": rows,
-        "load_drafts_ms_median": {
-            slug: {name: round(ms, 3) for name, ms in times.items()}
-            for slug, times in load_ms.items()
-        },
+        "load_previews": len(previews),
+        "load_preview_ms_median": round(load_spliced_ms, 3),
+        "load_preview_words_drawn_mean": round(words_drawn, 2),
+        "load_whole_card_ms_median": round(load_whole_ms, 3),
         "rss_mb_start": round(rss_start / 2**20, 1),
         "rss_mb_after_first_preview": round(rss_warm / 2**20, 1),
         "rss_mb_growth_over_runs": round((rss_after - rss_warm) / 2**20, 2),
@@ -224,11 +225,11 @@ def main() -> None:
         f"before splicing (draw on the whole card, encode all of it): median {whole_ms:.2f} ms; "
         f"now only blocks with words are encoded, in {rows_with_words} of {rows} rows of 16 px"
     )
-    for slug, times in load_ms.items():
-        print(
-            f"load-test drafts on {slug}: median {times['spliced']:.2f} ms spliced, "
-            f"{times['whole_card']:.2f} ms whole card"
-        )
+    print(
+        f"the load test's donors ({len(previews)} previews): median {load_spliced_ms:.2f} ms, "
+        f"{words_drawn:.1f} words drawn afresh a preview; "
+        f"{load_whole_ms:.2f} ms drawing on the whole card and encoding all of it"
+    )
     print(f"decode + resize + encode the same artwork: median {baseline_ms:.2f} ms")
     print(
         f"memory: {result['rss_mb_after_first_preview']} MB after the first preview, "
