@@ -6,10 +6,10 @@ import io
 import math
 import re
 import threading
-from collections import OrderedDict
 from functools import lru_cache
 from typing import NamedTuple
 
+from cachetools import LRUCache
 from PIL import Image, ImageColor, ImageFont
 
 from cardsapp.domain.layout import MM_PER_PT, Layout
@@ -143,9 +143,13 @@ _END_OF_IMAGE = b"\xff\xd9"
 def restart_interval(width_px: int) -> int:
     """MCUs between restart markers: a divisor of a row's MCUs near 8 (128 px), so that every
     row is cut into equal runs; a whole row when its count has no divisor from 4 to 16."""
-    per_row = -(-width_px // _MCU_PX)
+    per_row = _mcus_per_row(width_px)
     fits = [n for n in range(4, 17) if per_row % n == 0]
     return min(fits, key=lambda n: (abs(n - 8), n)) if fits else per_row
+
+
+def _mcus_per_row(width_px: int) -> int:
+    return -(-width_px // _MCU_PX)
 
 
 def jpeg_options(width_px: int) -> dict[str, object]:
@@ -194,35 +198,9 @@ def _artwork_runs(design: Design, width_px: int) -> tuple[bytes, tuple[bytes, ..
 # a process), under the exact words, font sizes and places drawn in it, never a hash of them:
 # no preview can ever show a row of another card. Like the words, only in process memory.
 _ROW_CACHE = 4096
-
-
-class _EncodedRows:
-    """The last rows of blocks encoded, by what is drawn in them: a thread-safe LRU."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._rows: OrderedDict[tuple[object, ...], tuple[tuple[int, bytes], ...]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[object, ...]) -> tuple[tuple[int, bytes], ...] | None:
-        with self._lock:
-            runs = self._rows.get(key)
-            if runs is not None:
-                self._rows.move_to_end(key)
-            return runs
-
-    def put(self, key: tuple[object, ...], runs: tuple[tuple[int, bytes], ...]) -> None:
-        with self._lock:
-            self._rows[key] = runs
-            if len(self._rows) > self.size:
-                self._rows.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._rows.clear()
-
-
-_encoded_rows = _EncodedRows(_ROW_CACHE)
+# Each row's runs with words, as (run number, coded data with its marker), by what is drawn.
+_encoded_rows: LRUCache[tuple[object, ...], tuple[tuple[int, bytes], ...]] = LRUCache(_ROW_CACHE)
+_encoded_rows_lock = threading.Lock()  # a gunicorn process serves previews on several threads
 
 
 class _Row(NamedTuple):
@@ -237,7 +215,8 @@ class _Row(NamedTuple):
 def forget_drawn() -> None:
     """Forget every word drawn and row encoded (a cold preview; tests and benchmarks)."""
     _word_mask.cache_clear()
-    _encoded_rows.clear()
+    with _encoded_rows_lock:
+        _encoded_rows.clear()
 
 
 def _words_by_row(placed: list[_Placed], height: int) -> dict[int, list[int]]:
@@ -276,7 +255,8 @@ def preview_jpeg(design: Design, layout: Layout, width_px: int = 1000) -> bytes:
     for number, indices in sorted(_words_by_row(placed, height).items()):
         words = [placed[n] for n in indices]
         key = (design, width_px, number, tuple((w.key, w.left, w.top) for w in words))
-        kept = _encoded_rows.get(key)
+        with _encoded_rows_lock:
+            kept = _encoded_rows.get(key)
         if kept is None:
             first_run = max(min(w.left for w in words), 0) // run_px
             end_run = -(-min(max(w.left + w.mask.width for w in words), width) // run_px)
@@ -304,7 +284,7 @@ def _encode_rows(
     rows that follow each other on the card are drawn together, as one band."""
     width, height = artwork.size
     run_px = interval * _MCU_PX
-    per_row = -(-width // _MCU_PX) // interval
+    per_row = _mcus_per_row(width) // interval  # restart runs in a row of blocks
     first_run = min(row.columns.start for row in rows)
     end_run = max(row.columns.stop for row in rows)
     left, right = first_run * run_px, min(end_run * run_px, width)
@@ -336,7 +316,8 @@ def _encode_rows(
             run = row.number * per_row + column
             data = coded[n * across + column - first_run]
             kept.append((run, _with_marker(data, run, total_runs)))
-        _encoded_rows.put(row.key, tuple(kept))
+        with _encoded_rows_lock:
+            _encoded_rows[row.key] = tuple(kept)
         encoded += kept
     return encoded
 

@@ -75,7 +75,6 @@ class CheckedDraft:
 
 @dataclass(frozen=True)
 class Submission:
-    card_id: int
     reference: str  # the card's public code, for the donor's thank-you page
     new_participant: bool
 
@@ -165,30 +164,24 @@ def submit_card(
     reference = random_code()
     # One INSERT, without the ORM's unit of work: it cost more than the statement itself,
     # and nothing here needs the card as an object.
-    card_id = (
-        session.connection()
-        .execute(
-            insert(Card.__table__)
-            .values(
-                reference=reference,
-                campaign_id=campaign.id,
-                design_slug=checked.design.slug,
-                message=checked.message,
-                signature=checked.signature or None,
-                recipient_id=checked.recipient.id if checked.recipient else None,
-                recipient_chosen=checked.recipient is not None,
-                status=CardStatus.SUBMITTED,
-                flags=card_flags(checked.message, checked.signature, campaign.watch_words),
-                language=guess_language(checked.message),
-                submitted_at=utcnow(),
-            )
-            .returning(Card.__table__.c.id)
+    session.connection().execute(
+        insert(Card.__table__).values(
+            reference=reference,
+            campaign_id=campaign.id,
+            design_slug=checked.design.slug,
+            message=checked.message,
+            signature=checked.signature or None,
+            recipient_id=checked.recipient.id if checked.recipient else None,
+            recipient_chosen=checked.recipient is not None,
+            status=CardStatus.SUBMITTED,
+            flags=card_flags(checked.message, checked.signature, campaign.watch_words),
+            language=guess_language(checked.message),
+            submitted_at=utcnow(),
         )
-        .scalar_one()
     )
     new = add_participant(session, campaign.id, participant_hash(secret_key, browser_token))
     count_card(session, campaign.id, new_participant=new)
-    return Submission(card_id, reference, new)
+    return Submission(reference, new)
 
 
 def card_flags(message: str, signature: str, watch_words: list[str]) -> list[dict[str, object]]:
