@@ -265,7 +265,8 @@ def export_batch_command(
 @with_appcontext
 def purge_command() -> None:
     """Delete message texts and files of batches mailed, and of cards rejected, long ago."""
-    from cardsapp.services.batches import purge_expired, purge_rejected
+    from cardsapp.services.batches import purge_expired
+    from cardsapp.services.review import purge_rejected
 
     config = current_app.extensions["cardsapp.config"]
     purged = purge_expired(db.session, config.data_dir, config.retention_days)

@@ -23,7 +23,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from cardsapp.domain.states import BatchStatus, CardStatus
 from cardsapp.extensions import Base
+
+__all__ = ["BatchStatus", "CardStatus"]  # the models store the domain's states
 
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L): codes are read off
 # paper by tired volunteers.
@@ -55,23 +58,6 @@ class AwareDateTime(TypeDecorator[datetime]):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
-
-
-class CardStatus(enum.StrEnum):
-    SUBMITTED = "submitted"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    BATCHED = "batched"
-    PRINTED = "printed"
-    MAILED = "mailed"
-
-
-class BatchStatus(enum.StrEnum):
-    BUILDING = "building"
-    READY = "ready"
-    PRINTED = "printed"
-    MAILED = "mailed"
-    FAILED = "failed"
 
 
 class BatchLayout(enum.StrEnum):

@@ -120,10 +120,10 @@ def recover_batches() -> dict[str, list[str]]:
 
 def purge_expired() -> dict[str, list[str] | int]:
     """Forget message texts and files of batches mailed, and cards rejected, long ago."""
-    from cardsapp.services import batches
+    from cardsapp.services import batches, review
 
     config = _current_app().extensions["cardsapp.config"]
     with job_session() as session:
         purged = batches.purge_expired(session, config.data_dir, config.retention_days)
-        rejected = batches.purge_rejected(session, config.retention_days)
+        rejected = review.purge_rejected(session, config.retention_days)
     return {"purged": purged, "rejected": rejected}

@@ -1,7 +1,6 @@
-"""A card's states and the one table of allowed moves between them.
+"""What a moderator decides and sees: rejection reasons and the flagged runs of a message.
 
-Plain Python: the states are `cardsapp.models.CardStatus`, a StrEnum, so this table names
-them by value and never imports the models (and with them SQLAlchemy).
+The card's states and their allowed moves live in `cardsapp.domain.states`.
 """
 
 from __future__ import annotations
@@ -9,55 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
-
-
-class IllegalTransition(ValueError):
-    """A card cannot move from its state to the one asked for."""
-
-    def __init__(self, current: str, wanted: str) -> None:
-        self.current = str(current)
-        self.wanted = str(wanted)
-        super().__init__(f"a {self.current} card cannot become {self.wanted}")
-
-
-# submitted --approve--> approved --batch--> batched --> printed --> mailed
-#     \--reject(reason)--> rejected
-TRANSITIONS: Mapping[str, frozenset[str]] = {
-    "submitted": frozenset({"approved", "rejected"}),
-    "approved": frozenset({"batched"}),
-    "rejected": frozenset(),
-    "batched": frozenset({"printed"}),
-    "printed": frozenset({"mailed"}),
-    "mailed": frozenset(),
-}
-
-
-class HasStatus(Protocol):
-    status: StrEnum
-
-
-def can_transition(current: str, wanted: str) -> bool:
-    """Whether the table allows moving from `current` to `wanted`."""
-    return str(wanted) in TRANSITIONS.get(str(current), frozenset())
-
-
-def check_transition(current: str, wanted: str) -> None:
-    """Raise IllegalTransition unless the table allows the move."""
-    if not can_transition(current, wanted):
-        raise IllegalTransition(current, wanted)
-
-
-def sources_of(wanted: str) -> frozenset[str]:
-    """Every state from which a card may move to `wanted`."""
-    return frozenset(state for state, targets in TRANSITIONS.items() if str(wanted) in targets)
-
-
-def transition(card: HasStatus, to: StrEnum) -> None:
-    """Move the card to `to`, or raise IllegalTransition and leave it as it was."""
-    check_transition(card.status, to)
-    card.status = to
-
 
 # --- what a moderator sees ----------------------------------------------------------------------
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from cardsapp.domain.moderation import rejection_text, sources_of
+from cardsapp.domain.moderation import rejection_text
+from cardsapp.domain.states import card_sources
 from cardsapp.models import Card, CardStatus, Recipient, utcnow
 from cardsapp.services.audit import AuditAction, record_event
 from cardsapp.services.counter import uncount_card
@@ -97,7 +99,7 @@ def decide_card(
     """
     target = CardStatus.APPROVED if approve else CardStatus.REJECTED
     stored_reason = None if approve else rejection_text(reason, note)
-    sources = [CardStatus(state) for state in sources_of(target)]
+    sources = list(card_sources(target))
     # A conditional UPDATE: of two moderators deciding at once, exactly one changes the row;
     # the other's WHERE no longer matches once the first commits.
     changed = session.execute(
@@ -166,3 +168,18 @@ def approve_unflagged(
         else:
             approved.append(card.id)
     return BulkResult(approved, already, flagged)
+
+
+def purge_rejected(session: Session, retention_days: int, now: datetime | None = None) -> int:
+    """Forget the texts of cards rejected over `retention_days` ago; they never print."""
+    now = now or utcnow()
+    result = session.execute(
+        update(Card)
+        .where(
+            Card.status == CardStatus.REJECTED,
+            Card.decided_at < now - timedelta(days=retention_days),
+            Card.message.is_not(None),
+        )
+        .values(message=None, signature=None)
+    )
+    return result.rowcount or 0

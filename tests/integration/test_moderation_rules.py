@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cardsapp.domain.moderation import (
-    TRANSITIONS,
-    IllegalTransition,
-    ReasonMissing,
-    highlight,
-    rejection_text,
-    transition,
-)
-from cardsapp.models import CardStatus
+from cardsapp.domain.moderation import ReasonMissing, highlight, rejection_text
+from cardsapp.domain.states import CARD_MOVES as TRANSITIONS
+from cardsapp.domain.states import CardStatus, IllegalTransition, transition
 
 
 class _Card:

@@ -1,11 +1,56 @@
 """The admins' pages: campaign settings, recipients, staff and the audit log."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-from cardsapp.models import Role
+from flask import Blueprint, current_app, request
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from cardsapp.extensions import db
+from cardsapp.models import Campaign, Role, User
+from cardsapp.services.campaigns import current_campaign
 from cardsapp.web.access import restrict_to
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 restrict_to(bp, Role.ADMIN)
 
-from cardsapp.web.admin import routes  # noqa: E402, F401
+
+def me() -> User:
+    """The admin making this request."""
+    return current_user.user
+
+
+def available_designs() -> list[str]:
+    """The slugs of the designs this server has."""
+    from cardsapp.render.designs import DesignError, designs
+
+    try:
+        return list(designs(current_app.extensions["cardsapp.config"].designs_dir))
+    except (DesignError, OSError):
+        return []
+
+
+def campaign_from_request() -> Campaign | None:
+    """The campaign named by ?campaign=<slug>, else the one donors see."""
+    slug = request.values.get("campaign", "")[:64]
+    if slug:
+        found = db.session.scalars(select(Campaign).where(Campaign.slug == slug)).first()
+        if found is not None:
+            return found
+    return current_campaign(db.session)
+
+
+@bp.after_request
+def _never_cache(response: Response) -> Response:
+    # Staff pages (and one of them shows an address) must not stay in any cache.
+    response.headers["Cache-Control"] = "no-store"
+    if request.method == "POST":
+        # A changed campaign or recipient shows on this process's donor pages at once.
+        from cardsapp.web import public_cache
+
+        public_cache().forget()
+    return response
+
+
+from cardsapp.web.admin import audit, campaigns, recipients, staff  # noqa: E402, F401

@@ -1,0 +1,204 @@
+"""Reading a batch and building its files (cards PDF, packing list), idempotently."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, func, select, update
+from sqlalchemy.orm import Session
+
+from cardsapp.domain.envelopes import (
+    routing_code,
+)
+from cardsapp.models import (
+    Batch,
+    BatchLayout,
+    BatchStatus,
+    Card,
+    CardStatus,
+    Envelope,
+    utcnow,
+)
+from cardsapp.render.cards_pdf import PrintCard, cards_per_page, render_cards_pdf
+from cardsapp.render.designs import Design
+from cardsapp.render.packing_pdf import PackingHeader, PackingRow, render_packing_pdf
+from cardsapp.services.batches.policy import CARDS_FILE, PACKING_FILE, BatchNotFound
+
+log = logging.getLogger(__name__)
+
+
+def batch_by_code(session: Session, code: str) -> Batch:
+    """The batch with this code, or BatchNotFound."""
+    batch = session.scalars(select(Batch).where(Batch.code == code.strip().upper())).first()
+    if batch is None:
+        raise BatchNotFound("no batch with that code")
+    return batch
+
+
+def recent_batches(session: Session, limit: int = 50, before_id: int | None = None) -> list[Batch]:
+    """The newest batches first, paged by id."""
+    query = select(Batch).order_by(Batch.id.desc()).limit(limit)
+    if before_id:
+        query = query.where(Batch.id < before_id)
+    return list(session.scalars(query))
+
+
+def waiting_cards(session: Session, campaign_id: int, cap: int = 10_000) -> tuple[int, bool]:
+    """Approved cards not yet in a batch, counted up to `cap` (and whether there are more)."""
+    inner = (
+        select(Card.id)
+        .where(
+            Card.campaign_id == campaign_id,
+            Card.status == CardStatus.APPROVED,
+            Card.batch_id.is_(None),
+        )
+        .limit(cap + 1)
+        .subquery()
+    )
+    count = session.scalar(select(func.count()).select_from(inner)) or 0
+    return min(count, cap), count > cap
+
+
+def _print_cards(session: Session, batch_id: int, batch_code: str) -> Iterator[PrintCard]:
+    """The batch's cards in envelope order with their routing codes, streamed (a batch may
+    hold thousands)."""
+    query = (
+        select(
+            Card.design_slug,
+            Card.message,
+            Card.signature,
+            Envelope.code,
+            Envelope.card_count,
+            Card.position_in_envelope,
+        )
+        .join(Envelope, Envelope.id == Card.envelope_id)
+        .where(Card.batch_id == batch_id)
+        .order_by(Envelope.position, Card.position_in_envelope)
+        .execution_options(yield_per=500)
+    )
+    for slug, message, signature, envelope, count, position in session.execute(query):
+        routing = routing_code(batch_code, envelope, position, count)
+        yield PrintCard(slug, message or "", signature or "", routing)
+
+
+def batch_files(data_dir: Path, batch: Batch) -> dict[str, Path]:
+    """Where the batch's files live."""
+    folder = Path(data_dir) / batch.code
+    return {"cards": folder / CARDS_FILE, "packing": folder / PACKING_FILE}
+
+
+def build_batch(
+    session: Session,
+    batch_id: int,
+    data_dir: Path,
+    designs: Mapping[str, Design],
+    progress: Callable[[int, int], None] | None = None,
+) -> Batch:
+    """Render the cards PDF and packing list of a building batch; mark it ready.
+
+    Safe to run twice or after a crash: the cards of a batch never change, files go to a
+    temporary name first, and a batch that is no longer building is left alone.
+    """
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise BatchNotFound("no such batch")
+    if batch.status != BatchStatus.BUILDING:
+        return batch
+    code, layout, total = batch.code, BatchLayout(batch.layout).value, batch.card_count
+    files = batch_files(data_dir, batch)
+    folder = files["cards"].parent
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale_parts(folder)
+    if progress is not None:
+        progress(0, total)
+
+    with _replace_when_done(files["cards"]) as part:
+        render_cards_pdf(
+            part,
+            _print_cards(session, batch_id, code),
+            designs,
+            layout,
+            progress=(lambda done: progress(done, total)) if progress else None,
+            title=f"Cards {code}",
+        )
+    header = PackingHeader(
+        code, layout, batch.card_count, batch.envelope_count, f"{batch.created_at:%Y-%m-%d}"
+    )
+    with _replace_when_done(files["packing"]) as part:
+        render_packing_pdf(part, header, packing_rows(session, batch))
+
+    now = utcnow()
+    # Conditional, so that a second build finishing at the same time changes nothing.
+    session.execute(
+        update(Batch)
+        .where(Batch.id == batch_id, Batch.status == BatchStatus.BUILDING)
+        .values(status=BatchStatus.READY, ready_at=now, heartbeat_at=now, error=None)
+    )
+    session.refresh(batch)
+    return batch
+
+
+def packing_rows(session: Session, batch: Batch) -> Iterator[PackingRow]:
+    """One row per envelope, with the pages of the cards PDF that hold its cards."""
+    per_page = cards_per_page(BatchLayout(batch.layout).value)
+    first_index = 0
+    query = (
+        select(Envelope.position, Envelope.code, Envelope.card_count)
+        .where(Envelope.batch_id == batch.id)
+        .order_by(Envelope.position)
+    )
+    for position, code, count in session.execute(query):
+        last_index = first_index + count - 1
+        yield PackingRow(
+            position, code, count, first_index // per_page + 1, last_index // per_page + 1
+        )
+        first_index += count
+
+
+@contextmanager
+def _replace_when_done(target: Path) -> Iterator[Path]:
+    """A temporary file next to `target`, renamed over it only when writing succeeded."""
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
+    os.close(handle)
+    part = Path(name)
+    try:
+        yield part
+        with part.open("rb") as written:
+            os.fsync(written.fileno())
+        os.replace(part, target)
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def _remove_stale_parts(folder: Path, older_than: float = 3600) -> None:
+    """Temporary files left by a crashed build (a live build's are younger)."""
+    cutoff = time.time() - older_than
+    for part in folder.glob(".*.part"):
+        try:
+            if part.stat().st_mtime < cutoff:
+                part.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def touch_heartbeat(connection: Connection, batch_id: int) -> None:
+    """Say that the batch's build is alive (on its own short transaction)."""
+    connection.execute(
+        update(Batch)
+        .where(Batch.id == batch_id, Batch.status == BatchStatus.BUILDING)
+        .values(heartbeat_at=utcnow())
+    )
+
+
+def record_failure(session: Session, batch_id: int, error: Exception) -> None:
+    """Remember why a build failed, in words with no personal data (the exception's kind)."""
+    batch = session.get(Batch, batch_id)
+    if batch is not None and batch.status == BatchStatus.BUILDING:
+        batch.failures += 1
+        batch.error = f"attempt {batch.attempts}: {type(error).__name__}"[:500]

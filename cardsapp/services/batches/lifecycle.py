@@ -1,0 +1,84 @@
+"""A built batch's life: printed, mailed; its labels, drawn in memory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from cardsapp.crypto import AddressBox
+from cardsapp.domain.states import (
+    CARD_STATUS_FOR_BATCH,
+    IllegalTransition,
+    card_sources,
+    check_batch_move,
+)
+from cardsapp.models import (
+    Batch,
+    BatchStatus,
+    Card,
+    Envelope,
+    Recipient,
+    utcnow,
+)
+from cardsapp.render.labels_pdf import DEFAULT_SHEET, LabelItem, render_labels_pdf
+from cardsapp.services.batches.policy import BatchNotReady, IllegalBatchMove
+
+log = logging.getLogger(__name__)
+
+
+def move_batch(session: Session, batch: Batch, to: BatchStatus) -> None:
+    """Mark a batch printed or mailed, with its cards; the caller commits."""
+    if to not in CARD_STATUS_FOR_BATCH:
+        raise IllegalBatchMove(f"a batch is not moved to {to} by hand")
+    try:
+        check_batch_move(batch.status, to)
+    except IllegalTransition as exc:
+        raise IllegalBatchMove(str(exc)) from exc
+    card_status = CARD_STATUS_FOR_BATCH[to]
+    now = utcnow()
+    batch.status = to
+    if to == BatchStatus.PRINTED:
+        batch.printed_at = now
+    else:
+        batch.mailed_at = now
+    session.execute(
+        update(Card)
+        .where(Card.batch_id == batch.id, Card.status.in_(card_sources(card_status)))
+        .values(status=card_status)
+    )
+
+
+def label_items(session: Session, box: AddressBox, batch: Batch) -> Iterator[LabelItem]:
+    """One label per envelope, addresses decrypted in memory only, in envelope order."""
+    query = (
+        select(Envelope.code, Envelope.card_count, Recipient.address_token)
+        .join(Recipient, Recipient.id == Envelope.recipient_id)
+        .where(Envelope.batch_id == batch.id)
+        .order_by(Envelope.position)
+    )
+    for code, count, token in session.execute(query):
+        address = box.open(token)
+        yield LabelItem(f"{batch.code} · {code} · {count}", tuple(address.lines()))
+
+
+def write_labels(
+    session: Session,
+    box: AddressBox,
+    batch: Batch,
+    target: object,
+    sheet: str = DEFAULT_SHEET,
+    offset_mm: tuple[float, float] = (0.0, 0.0),
+) -> int:
+    """Render a batch's labels into `target` (a file-like object in memory)."""
+    if batch.status in (BatchStatus.BUILDING, BatchStatus.FAILED):
+        raise BatchNotReady("the batch is not ready")
+    return render_labels_pdf(
+        target,  # type: ignore[arg-type]
+        label_items(session, box, batch),
+        sheet,
+        offset_mm,
+        title=f"Labels {batch.code}",
+    )

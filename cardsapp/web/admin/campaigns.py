@@ -1,0 +1,111 @@
+"""GET /admin and a campaign's settings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+from wtforms.fields import SelectChoice
+
+from cardsapp.extensions import db
+from cardsapp.models import Campaign, Recipient, User
+from cardsapp.services.audit import AuditAction, record_event
+from cardsapp.services.campaigns import (
+    LANGUAGES,
+    CampaignSettings,
+    SettingsError,
+    parse_watch_words,
+    update_campaign,
+)
+from cardsapp.web.admin import available_designs, bp, me
+from cardsapp.web.admin.forms import (
+    CampaignForm,
+)
+
+
+@bp.get("")
+def overview() -> str:
+    """What an admin looks after, with counts kept cheap."""
+    campaigns = db.session.scalars(select(Campaign).order_by(Campaign.opens_at.desc())).all()
+    paused = db.session.scalar(select(func.count(Recipient.id)).where(Recipient.paused)) or 0
+    staff = db.session.scalar(select(func.count(User.id)).where(User.active)) or 0
+    return render_template("admin/overview.html", campaigns=campaigns, paused=paused, staff=staff)
+
+
+# --- campaign settings --------------------------------------------------------------------------
+
+
+def _as_local(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+@bp.route("/campaigns/<int:campaign_id>", methods=["GET", "POST"])
+def campaign_settings(campaign_id: int) -> Response | str:
+    """Dates, texts in three languages, limits, watch words and designs."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    available = available_designs()
+    form = CampaignForm()
+    offered = sorted({*available, *campaign.designs})
+    form.designs.choices = [SelectChoice(slug, slug) for slug in offered]
+    if request.method == "GET":
+        form.opens_at.data = _as_local(campaign.opens_at)
+        form.closes_at.data = _as_local(campaign.closes_at)
+        form.post_by.data = campaign.post_by
+        form.max_message_length.data = campaign.max_message_length
+        form.watch_words.data = "\n".join(campaign.watch_words)
+        form.designs.data = list(campaign.designs)
+        form.cap_per_batch.data = campaign.cap_per_batch
+        form.cap_per_campaign.data = campaign.cap_per_campaign
+        for kind in ("title", "story", "guidance"):
+            texts = getattr(campaign, kind) or {}
+            for lang in LANGUAGES:
+                form[f"{kind}_{lang}"].data = texts.get(lang, "")
+    elif form.validate_on_submit():
+        settings = CampaignSettings(
+            title={lang: form[f"title_{lang}"].data or "" for lang in LANGUAGES},
+            story={lang: form[f"story_{lang}"].data or "" for lang in LANGUAGES},
+            guidance={lang: form[f"guidance_{lang}"].data or "" for lang in LANGUAGES},
+            opens_at=form.opens_at.data.replace(tzinfo=UTC),
+            closes_at=form.closes_at.data.replace(tzinfo=UTC),
+            post_by=form.post_by.data,
+            max_message_length=form.max_message_length.data,
+            watch_words=parse_watch_words(form.watch_words.data or ""),
+            designs=list(form.designs.data or []),
+            cap_per_batch=form.cap_per_batch.data,
+            cap_per_campaign=form.cap_per_campaign.data,
+        )
+        try:
+            changed = update_campaign(db.session, campaign, settings, available)
+        except SettingsError as exc:
+            db.session.rollback()
+            _settings_error(form, exc)
+        else:
+            if changed:
+                record_event(
+                    db.session,
+                    me().id,
+                    AuditAction.CAMPAIGN_CHANGED,
+                    f"campaign:{campaign.id}",
+                    fields=changed,
+                )
+            db.session.commit()
+            flash(_("The campaign settings are saved.") if changed else _("Nothing changed."))
+            return redirect(url_for("admin.campaign_settings", campaign_id=campaign.id))
+    return render_template("admin/campaign.html", form=form, campaign=campaign)
+
+
+def _settings_error(form: CampaignForm, exc: SettingsError) -> None:
+    messages = {
+        "missing": _("This is needed."),
+        "before_opening": _("This must come after writing opens."),
+        "out_of_range": _("Per batch must be at least 1 and no more than per campaign."),
+        "too_many": _("Too many watch words, or one is longer than 60 characters."),
+        "unknown": _("Offer only designs that exist."),
+    }
+    field = form._fields.get(exc.field, form.designs)
+    field.errors = [*field.errors, messages.get(exc.code, exc.code)]
