@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format translations messages bench clean
+.PHONY: run test lint typecheck format translations messages bench clean
 
 run: $(STAMP) translations
 	$(BIN)/cardsapp dev
@@ -15,6 +15,9 @@ test: $(STAMP) translations
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
