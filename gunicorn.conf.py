@@ -50,7 +50,7 @@ def post_worker_init(worker: object) -> None:
     from cardsapp.config import Config
     from cardsapp.render.designs import designs
     from cardsapp.render.preview import warm_caches
-    from cardsapp.web.donate.routes import PREVIEW_WIDTH_PX
+    from cardsapp.web.donate.pictures import PREVIEW_WIDTH_PX
 
     warm_caches(designs(Config.from_env().designs_dir), PREVIEW_WIDTH_PX)
     # What is loaded by now lives as long as the worker. Left to the collector, its full

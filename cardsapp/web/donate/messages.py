@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from cardsapp.domain.text import MessageError
+from cardsapp.services.submissions import DraftRefused
 
 # Characters shown to the donor are quoted; invisible ones are named instead.
 _QUOTE = "«{}»"
@@ -84,3 +85,8 @@ def error_sentence(error: MessageError) -> str:
             return _("Please choose one of the designs shown.")
         return _("Please choose a recipient from the list.")
     return _("Please check what you wrote.")
+
+
+def sentences(refused: DraftRefused) -> dict[str, str]:
+    """Every field's refusal as a sentence, by field name."""
+    return {field: error_sentence(error) for field, error in refused.errors.items()}
