@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import redis
 from flask import Flask, current_app
 from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -38,6 +40,34 @@ class JobQueues:
         if name not in self.queues:
             self.queues[name] = Queue(name, connection=self.connection, serializer=JSONSerializer)
         return self.queues[name]
+
+    def job_is_waiting(self, job_id: str | None) -> bool:
+        """True if RQ holds the job in its queue (or deferred/scheduled): it will run.
+
+        A job's status alone is not enough: a worker killed between taking the job off the
+        queue and starting it leaves the job "queued" in no queue, and it would never run.
+        Redis errors propagate: "unknown" must not be read as "lost".
+        """
+        if not job_id:
+            return False
+        try:
+            job = Job.fetch(job_id, connection=self.connection, serializer=JSONSerializer)
+            status = job.get_status(refresh=False)
+            if status == JobStatus.QUEUED:
+                return self.queue(job.origin).get_job_position(job_id) is not None
+        except NoSuchJobError:
+            return False
+        return status in (JobStatus.DEFERRED, JobStatus.SCHEDULED)
+
+    def job_progress(self, job_id: str | None) -> int:
+        """How many items the job says it has done (its meta "done"), 0 when unknown."""
+        if not job_id:
+            return 0
+        try:
+            job = Job.fetch(job_id, connection=self.connection, serializer=JSONSerializer)
+            return int(job.get_meta(refresh=False).get("done", 0))
+        except (NoSuchJobError, redis.RedisError, TypeError, ValueError):
+            return 0
 
     def enqueue_now(self, job: PendingJob) -> None:
         """Hand a job to Redis; the row it refers to is already committed."""

@@ -110,11 +110,16 @@ def recover_batches() -> dict[str, list[str]]:
     """Re-enqueue building batches whose job vanished; fail those out of attempts."""
     from datetime import timedelta
 
+    from cardsapp.queue import job_queues
     from cardsapp.services import batches
 
     config = _current_app().extensions["cardsapp.config"]
     with job_session() as session:
-        done = batches.recover_batches(session, timedelta(seconds=config.batch_stale_seconds))
+        done = batches.recover_batches(
+            session,
+            timedelta(seconds=config.batch_stale_seconds),
+            waiting=job_queues().job_is_waiting,
+        )
     return {"requeued": done.requeued, "failed": done.failed}
 
 

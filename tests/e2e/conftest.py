@@ -77,6 +77,10 @@ class LiveServer:
         """Run database work on the served app: `with live_server.session() as s: ...`."""
         return _AppSession(self.app)
 
+    def jobs(self) -> Any:
+        """The served app's job queues."""
+        return self.app.extensions["cardsapp.queues"]
+
 
 class _AppSession:
     def __init__(self, app: Flask) -> None:

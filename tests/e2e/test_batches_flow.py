@@ -58,7 +58,7 @@ def _hold_build_half_way(live_server, worker: subprocess.Popen[bytes]) -> list[p
     progress = None
     while time.monotonic() < deadline:
         with live_server.session() as session:
-            progress = batch_progress(recent_batches(session, 1)[0])
+            progress = batch_progress(recent_batches(session, 1)[0], live_server.jobs())
         if progress.status != BatchStatus.BUILDING:
             break
         if 0 < progress.done < progress.total:
@@ -66,7 +66,7 @@ def _hold_build_half_way(live_server, worker: subprocess.Popen[bytes]) -> list[p
             for process in horse:
                 process.suspend()
             with live_server.session() as session:
-                progress = batch_progress(recent_batches(session, 1)[0])
+                progress = batch_progress(recent_batches(session, 1)[0], live_server.jobs())
             if progress.status == BatchStatus.BUILDING and progress.done < progress.total:
                 return horse
             _resume(horse)

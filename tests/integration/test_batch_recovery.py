@@ -161,7 +161,7 @@ def test_redis_restarted_empty_mid_batch_loses_no_batch(app, config, private_red
         kill_worker(worker)
 
     db.session.rollback()
-    recovered = recover_batches(db.session, timedelta(0))
+    recovered = recover_batches(db.session, timedelta(0), waiting=job_queues().job_is_waiting)
     db.session.commit()
     assert queued_code in recovered.requeued  # its queued job vanished with Redis
     run_worker()

@@ -30,7 +30,6 @@ from cardsapp.services.batches import (
     batch_files,
     build_batch,
     create_batch,
-    job_is_waiting,
     move_batch,
     purge_expired,
     record_failure,
@@ -318,6 +317,7 @@ def test_a_job_taken_off_the_queue_by_a_worker_killed_before_starting_it_is_enqu
     campaign, _ = _setup(app, cards=2)
     batch = _new_batch(campaign.id)
     queue = job_queues().queue("batches")
+    job_is_waiting = job_queues().job_is_waiting
     assert job_is_waiting(batch.job_id)
     # What a worker does first (moves the id off the queue), and then it was killed: the job
     # still says "queued", but no worker will ever see it.
@@ -325,7 +325,12 @@ def test_a_job_taken_off_the_queue_by_a_worker_killed_before_starting_it_is_enqu
     assert queue.fetch_job(batch.job_id).get_status() == "queued"
     assert not job_is_waiting(batch.job_id)
     db.session.rollback()
-    done = recover_batches(db.session, timedelta(seconds=60), now=utcnow() + timedelta(minutes=5))
+    done = recover_batches(
+        db.session,
+        timedelta(seconds=60),
+        now=utcnow() + timedelta(minutes=5),
+        waiting=job_is_waiting,
+    )
     db.session.commit()
     batch = db.session.get(Batch, batch.id)
     assert done.requeued == [batch.code]

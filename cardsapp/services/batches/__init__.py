@@ -39,10 +39,10 @@ from cardsapp.services.batches.policy import (
     NothingToBatch,
 )
 from cardsapp.services.batches.recovery import (
+    JobWatch,
     Progress,
     Recovery,
     batch_progress,
-    job_is_waiting,
     recover_batches,
 )
 from cardsapp.services.batches.retention import purge_expired
@@ -64,6 +64,7 @@ __all__ = [
     "ClaimConflict",
     "FreshTransactionNeeded",
     "IllegalBatchMove",
+    "JobWatch",
     "NothingToBatch",
     "Progress",
     "Recovery",
@@ -74,7 +75,6 @@ __all__ = [
     "build_batch",
     "create_batch",
     "job_id_of",
-    "job_is_waiting",
     "label_items",
     "move_batch",
     "packing_rows",

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,31 +30,14 @@ class Recovery:
     failed: list[str]
 
 
-def job_is_waiting(job_id: str | None) -> bool:
-    """True if RQ holds the job in its queue (or deferred/scheduled): it will run.
+class JobWatch(Protocol):
+    """What batching needs to know of the job queue (cardsapp.queue.JobQueues is one)."""
 
-    A job's status alone is not enough: a worker killed between taking the job off the queue
-    and starting it leaves the job "queued" in no queue, and it would never run.
-    """
-    import redis
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job, JobStatus
-    from rq.serializers import JSONSerializer
+    def job_is_waiting(self, job_id: str | None) -> bool:
+        """True if the job will still run."""
 
-    from cardsapp.queue import job_queues
-
-    if not job_id:
-        return False
-    try:
-        job = Job.fetch(job_id, connection=job_queues().connection, serializer=JSONSerializer)
-        status = job.get_status(refresh=False)
-        if status == JobStatus.QUEUED:
-            return job_queues().queue(job.origin).get_job_position(job_id) is not None
-    except NoSuchJobError:
-        return False
-    except redis.RedisError:
-        raise
-    return status in (JobStatus.DEFERRED, JobStatus.SCHEDULED)
+    def job_progress(self, job_id: str | None) -> int:
+        """How many cards the job has drawn so far."""
 
 
 @dataclass(frozen=True)
@@ -70,36 +54,23 @@ class Progress:
         return 100 if not self.total else min(100, self.done * 100 // self.total)
 
 
-def batch_progress(batch: Batch) -> Progress:
-    """The batch's status with the count of cards its job has drawn (from job.meta)."""
-    import redis
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-    from rq.serializers import JSONSerializer
-
-    from cardsapp.queue import job_queues
-
+def batch_progress(batch: Batch, jobs: JobWatch) -> Progress:
+    """The batch's status with the count of cards its job has drawn."""
     status = BatchStatus(batch.status)
     if status != BatchStatus.BUILDING:
         done = batch.card_count if status != BatchStatus.FAILED else 0
         return Progress(status, done, batch.card_count)
-    done = 0
-    if batch.job_id:
-        try:
-            job = Job.fetch(
-                batch.job_id, connection=job_queues().connection, serializer=JSONSerializer
-            )
-            done = int(job.get_meta(refresh=False).get("done", 0))
-        except (NoSuchJobError, redis.RedisError, TypeError, ValueError):
-            done = 0  # no progress to show; the batch itself is safe in the database
-    return Progress(status, min(done, batch.card_count), batch.card_count)
+    # No progress to show is fine: the batch itself is safe in the database.
+    return Progress(
+        status, min(jobs.job_progress(batch.job_id), batch.card_count), batch.card_count
+    )
 
 
 def recover_batches(
     session: Session,
     stale_after: timedelta,
+    waiting: Callable[[str | None], bool],
     now: datetime | None = None,
-    waiting: Callable[[str | None], bool] = job_is_waiting,
 ) -> Recovery:
     """Re-enqueue building batches whose job is gone; fail those that used every attempt.
 

@@ -23,6 +23,7 @@ from flask_login import current_user
 
 from cardsapp.extensions import db
 from cardsapp.models import CODE_ALPHABET, Batch, BatchLayout, BatchStatus, Role, User
+from cardsapp.queue import job_queues
 from cardsapp.render.labels_pdf import DEFAULT_SHEET, SHEETS
 from cardsapp.services.audit import AuditAction, record_event
 from cardsapp.services.batches import (
@@ -88,7 +89,7 @@ def index() -> str:
         form=form,
         move_form=MoveForm(),
         calibration=calibration,
-        rows=[(b, batch_progress(b)) for b in batches],
+        rows=[(b, batch_progress(b, job_queues())) for b in batches],
         building=any(b.status == BatchStatus.BUILDING for b in batches),
         can_print=me.has_role(Role.PRINTER),
         can_address=me.has_role(Role.ADDRESSER),
@@ -130,7 +131,7 @@ def create() -> Response:
 def status(code: str) -> Response:
     """Status and progress of one batch, polled by the progress bar."""
     batch = _batch(code)
-    progress = batch_progress(batch)
+    progress = batch_progress(batch, job_queues())
     response = jsonify(
         code=batch.code,
         status=progress.status.value,
