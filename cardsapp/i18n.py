@@ -7,9 +7,10 @@ from flask import Flask, g, request
 from flask_babel import get_locale, get_translations
 from werkzeug.wrappers import Request
 
+from cardsapp.domain.languages import LANGUAGE_NAMES
 from cardsapp.extensions import babel
 
-LANGUAGES = {"be": "Беларуская", "ru": "Русский", "en": "English"}
+LANGUAGES = LANGUAGE_NAMES
 LANG_COOKIE = "lang"
 
 

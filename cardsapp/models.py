@@ -23,19 +23,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from cardsapp.domain.envelopes import CODE_ALPHABET, random_code
 from cardsapp.domain.states import BatchStatus, CardStatus
 from cardsapp.extensions import Base
 
-__all__ = ["BatchStatus", "CardStatus"]  # the models store the domain's states
-
-# Crockford-style alphabet without look-alikes (0/O, 1/I/L): codes are read off
-# paper by tired volunteers.
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def random_code(length: int = 8) -> str:
-    """A random, non-sequential public code."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+# The models store the domain's states and use its public codes.
+__all__ = ["CODE_ALPHABET", "BatchStatus", "CardStatus", "random_code"]
 
 
 def utcnow() -> datetime:

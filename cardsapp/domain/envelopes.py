@@ -17,7 +17,8 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-# The same look-alike-free alphabet as the models' public codes: codes are read off paper.
+# Crockford-style alphabet without look-alikes (0/O, 1/I/L), for every public code (cards,
+# batches, envelopes, recipients): codes are read off paper by tired volunteers.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 ENVELOPE_CODE_LENGTH = 6
 
@@ -139,9 +140,14 @@ def plan_batch(
     return BatchPlan(tuple(envelopes.values()))
 
 
+def random_code(length: int = 8) -> str:
+    """A random, non-sequential public code."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
 def envelope_code(length: int = ENVELOPE_CODE_LENGTH) -> str:
     """A random envelope code: it says nothing of the recipient or of the order."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+    return random_code(length)
 
 
 def renew_codes(

@@ -12,11 +12,11 @@ from types import MappingProxyType
 
 from PIL import Image, UnidentifiedImageError
 
+from cardsapp.domain.languages import LANGUAGES
 from cardsapp.domain.layout import Box, TextStyle
 from cardsapp.render.fonts import FONT_SPECS
 
 DESIGNS_DIR = Path(__file__).resolve().parents[2] / "card_designs"
-LANGUAGES = ("en", "be", "ru")
 MIN_DPI = 300
 SAFE_MARGIN_MM = 3.0  # volunteers cut with scissors: keep text this far inside the trim
 _MM_PER_INCH = 25.4

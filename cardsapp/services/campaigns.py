@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cardsapp.domain.languages import LANGUAGES
 from cardsapp.models import Campaign, utcnow
 
 
@@ -49,7 +50,6 @@ def campaign_phase(campaign: Campaign, now: datetime | None = None) -> CampaignP
 
 # --- admin settings -----------------------------------------------------------------------------
 
-LANGUAGES = ("en", "be", "ru")
 MIN_MESSAGE_LENGTH = 50
 MAX_MESSAGE_LENGTH = 2000
 MAX_WATCH_WORDS = 300

@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 from wtforms.fields import SelectChoice
 
+from cardsapp.domain.languages import LANGUAGES
 from cardsapp.extensions import db
 from cardsapp.models import Campaign, Recipient, User
 from cardsapp.services.audit import AuditAction, record_event
 from cardsapp.services.campaigns import (
-    LANGUAGES,
     CampaignSettings,
     SettingsError,
     parse_watch_words,

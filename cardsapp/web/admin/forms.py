@@ -19,8 +19,8 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from cardsapp.domain.languages import LANGUAGES
 from cardsapp.models import Role
-from cardsapp.services.campaigns import LANGUAGES
 
 LANGUAGE_NAMES = {"en": "English", "be": "Беларуская", "ru": "Русский"}
 ROLE_LABELS = {
