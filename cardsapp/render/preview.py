@@ -16,6 +16,7 @@ from cardsapp.domain.layout import MM_PER_PT, Layout
 from cardsapp.render.card import layout_card
 from cardsapp.render.designs import Design
 from cardsapp.render.fonts import PIL_FEATURES, exact_positioning, load_font
+from cardsapp.render.pillow_core import wrap_core_image
 
 PREVIEW_QUALITY = 85
 MAX_WIDTH_PX = 2400
@@ -74,8 +75,7 @@ def _word_mask(
     features = PIL_FEATURES if exact_positioning() else None
     start = (step_x / _STEPS, step_y / _STEPS)
     coverage, (x0, y0) = pil_font.getmask2(word, "L", anchor="ls", features=features, start=start)
-    # Pillow hands back its internal image, as to ImageDraw; wrapped as ImageDraw would.
-    return Image.Image()._new(coverage), x0, y0
+    return wrap_core_image(coverage), x0, y0
 
 
 def _place_word(pil_font: ImageFont.FreeTypeFont, word: str, x: float, y: float) -> _Placed:
