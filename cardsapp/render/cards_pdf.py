@@ -23,7 +23,6 @@ from typing import BinaryIO
 
 from reportlab import rl_config
 from reportlab.lib.colors import Color, HexColor
-from reportlab.lib.pagesizes import A4, landscape, letter
 from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfdoc import (
@@ -35,26 +34,28 @@ from reportlab.pdfgen.canvas import Canvas
 
 from cardsapp.domain.layout import Layout
 from cardsapp.render.card import fit_card
+from cardsapp.render.card_code import CODE_FONT, place_code
 from cardsapp.render.designs import Design
 from cardsapp.render.fonts import register_reportlab_fonts, reportlab_font_name
+from cardsapp.render.imposition import (
+    HOME_ART_PAST_TRIM_MM,
+    HOME_MARK_LENGTH_MM,
+    HOME_MARK_OFFSET_MM,
+    PAPER,
+    PageGeometry,
+    Rect,
+    Slot,
+    crop_marks,
+    fit_in_cell,
+    home_sheet,
+    shop_page,
+)
 from cardsapp.render.pdf_text import SubsetText, TextBlock
 
 # Raw binary streams: ASCII85 makes images 25% larger and slower to write.
 rl_config.useA85 = 0
 
-PAPER = {"a4": landscape(A4), "letter": landscape(letter)}
-HOME_GAP_MM = 4.0  # between neighbouring cards on a home sheet
-HOME_MARGIN_MM = 7.0  # smallest sheet margin: printers cannot print the outer 3-5 mm
-HOME_ART_PAST_TRIM_MM = 2.0  # artwork beyond the trim on a home sheet (half the gap)
-SHOP_SLUG_MM = 9.0  # page beyond the trim (for a 3 mm bleed): bleed, 1 mm, marks, 1 mm
-MARK_OFFSET_MM = 3.0  # a crop mark starts this far from the trim line (clear of the art)
-MARK_LENGTH_MM = 4.0
 MARK_WIDTH_PT = 0.25
-ROUTING_FONT = "noto-sans"
-ROUTING_SIZE_PT = 5.0
-ROUTING_COLOUR = Color(0.25, 0.25, 0.25)
-ROUTING_X_MM = 2.5  # from the trim's left edge
-ROUTING_BASELINE_MM = 1.8  # from the trim's bottom edge
 PROGRESS_EVERY = 50
 # zlib's fastest level: at the default (6) compressing took 16 of the 41 ms that saving a
 # 1,000-card PDF takes, for a file 1% smaller (the artwork is JPEG, compressed already).
@@ -78,89 +79,6 @@ class PrintCard:
     message: str
     signature: str
     routing: str
-
-
-@dataclass(frozen=True)
-class Rect:
-    """A rectangle in mm from the page's bottom-left corner (PDF orientation)."""
-
-    x: float
-    y: float
-    w: float
-    h: float
-
-
-@dataclass(frozen=True)
-class Slot:
-    """Where one card goes on a page: its trim rectangle, rotation and scale."""
-
-    trim: Rect
-    rotated: bool
-    scale: float
-
-
-@dataclass(frozen=True)
-class PageGeometry:
-    """A page's size and the card slots on it, in mm."""
-
-    width: float
-    height: float
-    slots: tuple[Rect, ...]  # cells on a home sheet; the trim on a print-shop page
-
-
-def home_sheet(paper: str) -> PageGeometry:
-    """The 2 x 2 grid of cells on a landscape home-printer sheet."""
-    width_pt, height_pt = PAPER[paper]
-    width, height = width_pt / mm, height_pt / mm
-    cell_w = (width - 2 * HOME_MARGIN_MM - HOME_GAP_MM) / 2
-    cell_h = (height - 2 * HOME_MARGIN_MM - HOME_GAP_MM) / 2
-    cells = []
-    for row in range(2):  # top row first
-        for column in range(2):
-            x = HOME_MARGIN_MM + column * (cell_w + HOME_GAP_MM)
-            y = height - HOME_MARGIN_MM - (row + 1) * cell_h - row * HOME_GAP_MM
-            cells.append(Rect(x, y, cell_w, cell_h))
-    return PageGeometry(width, height, tuple(cells))
-
-
-def fit_in_cell(design: Design, cell: Rect) -> Slot:
-    """The design's card, turned landscape, scaled down (never up) and centred in `cell`."""
-    rotated = design.height_mm > design.width_mm
-    w, h = (design.height_mm, design.width_mm) if rotated else (design.width_mm, design.height_mm)
-    # The artwork runs past the trim by a fixed amount, so the card itself must leave room.
-    scale = min(1.0, cell.w / w, cell.h / h)
-    trim_w, trim_h = w * scale, h * scale
-    trim = Rect(cell.x + (cell.w - trim_w) / 2, cell.y + (cell.h - trim_h) / 2, trim_w, trim_h)
-    return Slot(trim, rotated, scale)
-
-
-def shop_page(design: Design) -> tuple[PageGeometry, Slot]:
-    """A print-shop page: the trim centred on a page with room for bleed and marks."""
-    slug = design.bleed_mm + SHOP_SLUG_MM - 3.0
-    width = design.width_mm + 2 * slug
-    height = design.height_mm + 2 * slug
-    trim = Rect(slug, slug, design.width_mm, design.height_mm)
-    return PageGeometry(width, height, (trim,)), Slot(trim, False, 1.0)
-
-
-def crop_marks(
-    trim: Rect, page: PageGeometry, sides: str = "tblr", offset: float = MARK_OFFSET_MM
-) -> list[tuple[float, ...]]:
-    """Line segments (x1, y1, x2, y2 in mm) extending the trim lines into the margins."""
-    marks: list[tuple[float, ...]] = []
-    near, far = offset, offset + MARK_LENGTH_MM
-    top, bottom, left, right = trim.y + trim.h, trim.y, trim.x, trim.x + trim.w
-    for x in (left, right):
-        if "t" in sides:
-            marks.append((x, top + near, x, min(page.height, top + far)))
-        if "b" in sides:
-            marks.append((x, bottom - near, x, max(0.0, bottom - far)))
-    for y in (bottom, top):
-        if "l" in sides:
-            marks.append((left - near, y, max(0.0, left - far), y))
-        if "r" in sides:
-            marks.append((right + near, y, min(page.width, right + far), y))
-    return marks
 
 
 @dataclass(frozen=True)
@@ -198,7 +116,8 @@ def _home_sides(index: int) -> str:
 def _home_place(design: Design, sheet: PageGeometry, index: int) -> _Place:
     """The card of `design` in cell `index` of a home sheet."""
     slot = fit_in_cell(design, sheet.slots[index])
-    marks = crop_marks(slot.trim, sheet, _home_sides(index))
+    sides = _home_sides(index)
+    marks = crop_marks(slot.trim, sheet, sides, HOME_MARK_OFFSET_MM, HOME_MARK_LENGTH_MM)
     return _Place(sheet, slot, HOME_ART_PAST_TRIM_MM, _begin(slot), _marks(marks))
 
 
@@ -250,9 +169,10 @@ class _CardPainter:
         c = self.canvas
         c.addLiteral(place.begin)
         c.doForm(self.art_form(design, place.past_trim / place.slot.scale))
-        c.addLiteral(f"{self._text(design, layout, card.routing)}\nQ\n{place.marks}")
+        text = self._text(design, layout, card.routing, place.slot.scale)
+        c.addLiteral(f"{text}\nQ\n{place.marks}")
 
-    def _text(self, design: Design, layout: Layout, routing: str) -> str:
+    def _text(self, design: Design, layout: Layout, routing: str, scale: float) -> str:
         height = design.height_mm
         face = self.faces[design.font]
         text = TextBlock(self.canvas, self.subset_text)
@@ -265,9 +185,10 @@ class _CardPainter:
             text.font(face, layout.signature_size_pt)
             signature = layout.signature
             text.show(signature.x * mm, (height - signature.baseline) * mm, signature.text)
-        text.fill(ROUTING_COLOUR)
-        text.font(reportlab_font_name(ROUTING_FONT), ROUTING_SIZE_PT)
-        text.show(ROUTING_X_MM * mm, ROUTING_BASELINE_MM * mm, routing)
+        code = place_code(design, routing, scale)
+        text.fill(code.colour)
+        text.font(reportlab_font_name(CODE_FONT), code.size_pt)
+        text.show(code.x_mm * mm, code.baseline_mm * mm, routing)
         return text.operators()
 
 
@@ -292,7 +213,7 @@ def render_cards_pdf(
         # content, forms and fonts are compressed all the same, by `_QuickFlate`.
         pageCompression=0,
         # Every font in the file is an embedded subset, even the one no text uses.
-        initialFontName=reportlab_font_name(ROUTING_FONT),
+        initialFontName=reportlab_font_name(CODE_FONT),
     )
     canvas._doc.defaultStreamFilters = [_QuickFlate()]
     canvas.setTitle(title)
@@ -337,27 +258,32 @@ def render_cards_pdf(
 
 
 def _share_resources(canvas: Canvas) -> None:
-    """One resource dictionary for all pages, written once, instead of one on every page.
+    """One resource dictionary for each set of forms pages use, written once, not per page.
 
     ReportLab writes a resource dictionary on each page, a fifth of saving a 1,000-card PDF.
-    Every page uses the same fonts and some of a few artwork forms, and a page's resources may
-    name more than the page uses: one dictionary naming every form serves them all.
+    Pages drawing the same artwork forms share one dictionary naming exactly those forms (and
+    the fonts), so a page taken out of the file carries only its own artwork.
     """
     doc = canvas._doc
     pages = doc.Pages.pages
-    forms = PDFDictionary()
+    shared: dict[tuple[str, ...], object] = {}
     for page in pages:
         if page.ExtGState or page._colorsUsed or page._shadingUsed:
             return  # resources cards never use: leave each page its own
-        if page.XObjects:
-            forms.dict.update(page.XObjects.dict)
-    resources = PDFResourceDictionary()
-    resources.basicFonts()
-    resources.allProcs()  # the forms hold images
-    resources.XObject = forms
-    shared = doc.Reference(resources, "CardResources")
     for page in pages:
-        page.Resources = shared
+        forms = page.XObjects.dict if page.XObjects else {}
+        key = tuple(sorted(forms))
+        reference = shared.get(key)
+        if reference is None:
+            resources = PDFResourceDictionary()
+            resources.basicFonts()
+            resources.allProcs()  # the forms hold images
+            if forms:
+                named = PDFDictionary()
+                named.dict.update(forms)
+                resources.XObject = named
+            reference = shared[key] = doc.Reference(resources, f"CardResources{len(shared)}")
+        page.Resources = reference
 
 
 def _set_boxes(canvas: Canvas, trim: Rect, bleed: float) -> None:

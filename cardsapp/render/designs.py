@@ -33,7 +33,12 @@ _REQUIRED = {
     "size_pt",
     "line_spacing",
 }
-_OPTIONAL = {"align", "valign", "occasions", "order"}
+_OPTIONAL = {"align", "valign", "occasions", "order", "code_box"}
+# Where the card code goes when the card has no back: a clear area of the artwork, inside the
+# safe margin, wide enough for "BATCHCOD · ENVCOD · 12/12" at 6.5 pt. The default is the
+# bottom-left corner of the safe zone; each built-in design declares its own.
+CODE_BOX_MM = (46.0, 5.0)
+CODE_MARGIN_MM = 4.0  # from the trim: a cut 1 mm off still leaves the code 3 mm clear
 
 
 class DesignError(ValueError):
@@ -61,6 +66,15 @@ class Design:
     valign: str = "top"
     occasions: tuple[str, ...] = ()
     order: int = 100
+    code_box: Box | None = None  # None: the default corner (see `card_code_box`)
+
+    @property
+    def card_code_box(self) -> Box:
+        """Where the card code is printed on the front, in mm from the trim's top-left."""
+        if self.code_box is not None:
+            return self.code_box
+        w, h = CODE_BOX_MM
+        return Box(CODE_MARGIN_MM, self.height_mm - CODE_MARGIN_MM - h, w, h)
 
     def title(self, language: str) -> str:
         """The title in `language`, falling back to English."""
@@ -157,6 +171,7 @@ class _DesignReader:
         order = self.data.get("order", 100)
         if not isinstance(order, int):
             raise self.fail("order must be an integer")
+        code_box = self._code_box(width, height, (text_box, signature_box))
         artwork = self._artwork(width, height, bleed)
         return Design(
             slug=slug,
@@ -176,7 +191,21 @@ class _DesignReader:
             valign=valign,
             occasions=tuple(occasions),
             order=order,
+            code_box=code_box,
         )
+
+    def _code_box(self, width: float, height: float, taken: tuple[Box, ...]) -> Box | None:
+        if "code_box" not in self.data:
+            return None
+        box = self._box("code_box", width, height, CODE_MARGIN_MM)
+        if box.w < CODE_BOX_MM[0] or box.h < CODE_BOX_MM[1]:
+            raise self.fail(
+                f"code_box is {box.w:g} x {box.h:g} mm; the card code needs "
+                f"{CODE_BOX_MM[0]:g} x {CODE_BOX_MM[1]:g} mm"
+            )
+        if any(_overlap(box, other) for other in taken):
+            raise self.fail("code_box overlaps the text_box or the signature_box")
+        return box
 
     def _titles(self) -> dict[str, str]:
         titles = self.data["title"]
@@ -208,7 +237,7 @@ class _DesignReader:
             raise self.fail(f"bad {key} {value!r} (expected one of {', '.join(choices)})")
         return str(value)
 
-    def _box(self, key: str, width: float, height: float) -> Box:
+    def _box(self, key: str, width: float, height: float, margin: float = SAFE_MARGIN_MM) -> Box:
         value = self.data[key]
         if not isinstance(value, dict) or set(value) != {"x", "y", "w", "h"}:
             raise self.fail(f"{key} must be a table with exactly x, y, w, h (mm)")
@@ -216,7 +245,6 @@ class _DesignReader:
         if w <= 0 or h <= 0:
             raise self.fail(f"{key} has no area (w={w:g}, h={h:g})")
         box = Box(x, y, w, h)
-        margin = SAFE_MARGIN_MM
         if x < margin or y < margin or box.right > width - margin or box.bottom > height - margin:
             raise self.fail(
                 f"{key} ({x:g}, {y:g}, {w:g} x {h:g} mm) is outside the card "

@@ -25,7 +25,7 @@ rl_config.useA85 = 0
 ADDRESS_FONT = "noto-sans"
 CODE_FONT = "noto-sans"
 MAX_PT = 11.0
-MIN_PT = 5.0
+MIN_PT = 7.0  # a postal worker reads an address at arm's length: never smaller
 STEP_PT = 0.5
 CODE_PT = 6.5
 LINE_SPACING = 1.15
@@ -115,6 +115,7 @@ class FittedAddress:
 
     size_pt: float
     lines: tuple[str, ...]
+    fits: bool = True  # False: even wrapped at MIN_PT the lines run out of the label
 
 
 def _wrap(line: str, face: str, size: float, width_pt: float) -> list[str]:
@@ -123,7 +124,7 @@ def _wrap(line: str, face: str, size: float, width_pt: float) -> list[str]:
         return [line]
     out: list[str] = []
     current = ""
-    for word in line.split(" "):
+    for word in line.split():
         candidate = f"{current} {word}" if current else word
         if stringWidth(candidate, face, size) <= width_pt:
             current = candidate
@@ -142,20 +143,41 @@ def _wrap(line: str, face: str, size: float, width_pt: float) -> list[str]:
     return out
 
 
+def _sizes() -> list[float]:
+    count = round((MAX_PT - MIN_PT) / STEP_PT)
+    return [MAX_PT - i * STEP_PT for i in range(count + 1)]
+
+
 def fit_address(lines: Sequence[str], width_mm: float, height_mm: float) -> FittedAddress:
-    """The largest size (MAX_PT down to MIN_PT) at which the lines fit; wrap if they must."""
+    """Shrink (MAX_PT down to MIN_PT), then wrap, until the lines fit; say when they cannot."""
     register_reportlab_fonts()
     face = reportlab_font_name(ADDRESS_FONT)
     width_pt, height_pt = width_mm * mm, height_mm * mm
-    size = MAX_PT
-    while size >= MIN_PT:
+
+    def tall_enough(count: int, size: float) -> bool:
+        return count * size * LINE_SPACING <= height_pt
+
+    for size in _sizes():
         fits_across = all(stringWidth(line, face, size) <= width_pt for line in lines)
-        if fits_across and len(lines) * size * LINE_SPACING <= height_pt:
+        if fits_across and tall_enough(len(lines), size):
             return FittedAddress(size, tuple(lines))
-        size -= STEP_PT
-    # Even the smallest size is too wide: wrap at the smallest size, and shrink no further.
-    wrapped = [part for line in lines for part in _wrap(line, face, MIN_PT, width_pt)]
-    return FittedAddress(MIN_PT, tuple(wrapped))
+    wrapped: list[str] = []
+    for size in _sizes():
+        wrapped = [part for line in lines for part in _wrap(line, face, size, width_pt)]
+        if tall_enough(len(wrapped), size):
+            return FittedAddress(size, tuple(wrapped))
+    return FittedAddress(MIN_PT, tuple(wrapped), fits=False)
+
+
+def address_area(sheet: LabelSheet) -> tuple[float, float]:
+    """The width and height in mm an address has on a label of `sheet`, below its code."""
+    code_h = CODE_PT * LINE_SPACING / mm
+    return sheet.label_w - 2 * sheet.padding, sheet.label_h - 2 * sheet.padding - code_h
+
+
+def address_fits(lines: Sequence[str]) -> bool:
+    """Whether the address fits, at MIN_PT or larger, on a label of every sheet we print."""
+    return all(fit_address(lines, *address_area(sheet)).fits for sheet in SHEETS.values())
 
 
 def render_labels_pdf(
@@ -184,9 +206,14 @@ def render_labels_pdf(
         if index and index % sheet.per_page == 0:
             canvas.showPage()
         x, y, w, h = sheet.label_rect(index, offset_mm)
-        text_w = w - 2 * pad
         code_h = CODE_PT * LINE_SPACING / mm
-        fitted = fit_address(label.lines, text_w, h - 2 * pad - code_h)
+        fitted = fit_address(label.lines, *address_area(sheet))
+        canvas.saveState()
+        # Refused at import, so only an address imported before that rule can overflow: it
+        # is cut at its label's edge rather than printed onto the next one.
+        clip = canvas.beginPath()
+        clip.rect(x * mm, y * mm, w * mm, h * mm)
+        canvas.clipPath(clip, stroke=0, fill=0)
         text = canvas.beginText()
         text.setFillColor(CODE_COLOUR)
         text.setFont(code_face, CODE_PT)
@@ -201,6 +228,7 @@ def render_labels_pdf(
             text.textOut(line)
             baseline -= fitted.size_pt * LINE_SPACING
         canvas.drawText(text)
+        canvas.restoreState()
         index += 1
     canvas.showPage()
     canvas.save()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from cardsapp.crypto import AddressBox, PostalAddress
 from cardsapp.models import Campaign, Recipient
+from cardsapp.render.labels_pdf import address_fits
 
 
 def add_recipient(
@@ -57,6 +58,7 @@ class RowError:
     line: int
     code: str  # missing | too_long | bad_characters | duplicate_label | header | encoding | ...
     column: str = ""
+    recipient: str = ""  # the public label, for errors about one recipient's address
 
     def describe(self) -> str:
         """An English sentence for the command line (the web page translates the code)."""
@@ -70,6 +72,8 @@ class RowError:
             "columns": "the line does not have 7 columns",
             "empty": "the file has no recipients",
             "too_many": f"more than {MAX_IMPORT_ROWS} recipients in one file",
+            "label_overflow": f"the address of {self.recipient} does not fit on a label even "
+            f"at the smallest readable size; shorten {self.column}",
         }
         return f"line {self.line}: {texts.get(self.code, self.code)}"
 
@@ -143,6 +147,11 @@ def _check_row(line: int, fields: dict[str, str], raw: list[str]) -> list[RowErr
             errors.append(RowError(line, "too_long", column))
         elif _bad_characters(raw_value.replace("\n", " ").replace("\t", " ")):
             errors.append(RowError(line, "bad_characters", column))
+    if not errors:
+        address = PostalAddress(**{c: fields[c] for c in CSV_COLUMNS[1:]})
+        if not address_fits(address.lines()):
+            longest = max(CSV_COLUMNS[1:], key=lambda c: len(fields[c]))
+            errors.append(RowError(line, "label_overflow", longest, fields["public_label"]))
     return errors
 
 

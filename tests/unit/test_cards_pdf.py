@@ -7,22 +7,20 @@ import io
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import ByteStringObject, ContentStream, TextStringObject
-from reportlab.lib.colors import HexColor
+from reportlab.lib.colors import Color, HexColor
 from reportlab.pdfgen.canvas import Canvas
 
 from cardsapp.domain.envelopes import routing_code
 from cardsapp.render.card import layout_card
-from cardsapp.render.cards_pdf import (
-    ROUTING_COLOUR,
-    PrintCard,
-    render_cards_pdf,
-)
+from cardsapp.render.cards_pdf import PrintCard, render_cards_pdf
 from cardsapp.render.designs import designs
 from cardsapp.render.fonts import register_reportlab_fonts
 from cardsapp.render.pdf_text import SubsetText, TextBlock
 
 MM = 72 / 25.4
 TOLERANCE_MM = 0.5
+ROUTING_COLOUR = Color(0.25, 0.25, 0.25)
+MARGIN_MM = 10.5  # sheet edge to the nearest trim: 5.5 clear, 2.5 to the mark, 2.5 of mark
 DESIGNS = designs()
 LANDSCAPE = [d for d in DESIGNS.values() if d.orientation == "landscape"]
 MESSAGES = [
@@ -107,16 +105,16 @@ def test_home_sheets_hold_four_equal_cards_centred_with_crop_marks(layout, sheet
 
     forms, lines, _ = drawing(reader, 0)
     assert len(forms) == 4
-    # The specification: 7 mm margins at least, a 4 mm gap, the card scaled to fit its cell.
-    cell_w = (sheet_mm[0] - 14 - 4) / 2
-    cell_h = (sheet_mm[1] - 14 - 4) / 2
+    # The specification: 10.5 mm margins at least, a 4 mm gap, the card scaled to its cell.
+    cell_w = (sheet_mm[0] - 2 * MARGIN_MM - 4) / 2
+    cell_h = (sheet_mm[1] - 2 * MARGIN_MM - 4) / 2
     scale = min(1.0, cell_w / design.width_mm, cell_h / design.height_mm)
     w, h = design.width_mm * scale, design.height_mm * scale
     expected = []
     for row in range(2):
         for column in range(2):
-            x = 7 + column * (cell_w + 4) + (cell_w - w) / 2
-            y = sheet_mm[1] - 7 - (row + 1) * cell_h - row * 4 + (cell_h - h) / 2
+            x = MARGIN_MM + column * (cell_w + 4) + (cell_w - w) / 2
+            y = sheet_mm[1] - MARGIN_MM - (row + 1) * cell_h - row * 4 + (cell_h - h) / 2
             expected.append((x, y))
     for (_, matrix), (x, y) in zip(forms, expected, strict=True):
         assert near(matrix[0], scale) and near(matrix[3], scale)  # uniform scale, no skew
@@ -124,7 +122,7 @@ def test_home_sheets_hold_four_equal_cards_centred_with_crop_marks(layout, sheet
     # The grid is centred: equal outer margins left and right, top and bottom.
     left = expected[0][0]
     right = sheet_mm[0] - (expected[1][0] + w)
-    assert near(left, right) and left >= 7 - TOLERANCE_MM
+    assert near(left, right) and left >= MARGIN_MM - TOLERANCE_MM
 
     # Every trim line of every card has a crop mark on its extension, outside the card.
     for x, y in expected:

@@ -5,10 +5,23 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from cardsapp.render.labels_pdf import SHEETS, LabelItem, fit_address, render_labels_pdf
+from cardsapp.render.fonts import reportlab_font_name
+from cardsapp.render.labels_pdf import (
+    LINE_SPACING,
+    MIN_PT,
+    SHEETS,
+    LabelItem,
+    address_area,
+    address_fits,
+    fit_address,
+    render_labels_pdf,
+)
 from cardsapp.render.packing_pdf import PackingHeader, PackingRow, render_packing_pdf
 
 MM = 72 / 25.4
@@ -118,21 +131,49 @@ def test_the_calibration_offset_moves_every_label_by_exactly_that_much():
         assert abs((y2 - y1) - 2.0) < 0.01  # down is negative in PDF: 2 mm up
 
 
-def test_long_addresses_shrink_and_then_wrap_to_fit_the_label():
+def test_long_addresses_shrink_to_seven_points_and_then_wrap_to_fit_the_label():
+    face = reportlab_font_name("noto-sans")
     short = fit_address(["Testa Recipientova", "1 Nowhere Lane"], 91, 25)
+    medium = fit_address(["Testa Recipientova-Prykladnaja-Uzornaja Uzornaja 12", "1 Lane"], 91, 25)
     long = fit_address(
         ["Testa Recipientova-Prykladnaja-Uzornaja " * 2, "вуліца Вельмі Доўгая Назва, дом 1"],
         91,
         25,
     )
     assert short.size_pt == 11
-    assert long.size_pt < short.size_pt
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    from cardsapp.render.fonts import reportlab_font_name
-
-    face = reportlab_font_name("noto-sans")
+    # Shrunk, not wrapped, while shrinking to 7 pt is enough.
+    assert MIN_PT == 7 and MIN_PT <= medium.size_pt < 11 and len(medium.lines) == 2
+    # Too wide even at 7 pt: wrapped, at the largest size at which the wrapped lines fit.
+    assert long.fits and len(long.lines) > 2 and long.size_pt >= MIN_PT
     assert all(stringWidth(line, face, long.size_pt) <= 91 * MM for line in long.lines)
+    assert len(long.lines) * long.size_pt * LINE_SPACING <= 25 * MM
+
+
+ADDRESS_TEXT = st.text(
+    st.sampled_from("Testa Recipientova вуліца Прыкладная ўзорная 0123456789-,./"), max_size=120
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(ADDRESS_TEXT.filter(str.strip), min_size=1, max_size=5))
+def test_a_fitted_address_stays_inside_its_label_or_says_it_does_not_fit(lines):
+    face = reportlab_font_name("noto-sans")
+    for sheet in SHEETS.values():
+        width, height = address_area(sheet)
+        fitted = fit_address(lines, width, height)
+        assert fitted.size_pt >= MIN_PT
+        inside = all(stringWidth(line, face, fitted.size_pt) <= width * MM for line in fitted.lines)
+        tall = len(fitted.lines) * fitted.size_pt * LINE_SPACING <= height * MM
+        assert fitted.fits == (inside and tall)
+    assert address_fits(lines) == all(
+        fit_address(lines, *address_area(sheet)).fits for sheet in SHEETS.values()
+    )
+
+
+def test_a_120_character_street_fits_every_sheet_but_a_label_of_long_fields_does_not():
+    street = ("Prykladnaja vulica " * 7)[:120]
+    assert address_fits(["Testa Recipientova", street, "FX001 Fictionville", "Nowhereland"])
+    assert not address_fits([("Testa Recipientova " * 7)[:120]] * 5)
 
 
 def test_labels_carry_codes_and_addresses_in_latin_and_cyrillic():
