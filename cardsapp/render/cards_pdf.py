@@ -25,14 +25,11 @@ from reportlab import rl_config
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfdoc import (
-    PDFDictionary,
-    PDFResourceDictionary,
-    PDFStreamFilterZCompress,
-)
+from reportlab.pdfbase.pdfdoc import PDFStreamFilterZCompress
 from reportlab.pdfgen.canvas import Canvas
 
 from cardsapp.domain.layout import Layout
+from cardsapp.render import reportlab_doc
 from cardsapp.render.card import fit_card
 from cardsapp.render.card_code import CODE_FONT, place_code
 from cardsapp.render.designs import Design
@@ -51,6 +48,14 @@ from cardsapp.render.imposition import (
     shop_page,
 )
 from cardsapp.render.pdf_text import SubsetText, TextBlock
+from cardsapp.render.pdfx import (
+    PDF_VERSION,
+    SRGB,
+    OutputTarget,
+    convert_artwork,
+    convert_colour,
+    mark_pdfx,
+)
 
 # Raw binary streams: ASCII85 makes images 25% larger and slower to write.
 rl_config.useA85 = 0
@@ -100,12 +105,13 @@ def _begin(slot: Slot) -> str:
     return f"q\n{fp_str(*matrix)} cm"
 
 
-def _marks(segments: Iterable[tuple[float, ...]]) -> str:
+def _marks(segments: Iterable[tuple[float, ...]], cmyk: bool = False) -> str:
     """Operators stroking the segments (x1, y1, x2, y2 in mm) as thin black lines."""
     path = " ".join(
         f"{fp_str(x1 * mm, y1 * mm)} m {fp_str(x2 * mm, y2 * mm)} l" for x1, y1, x2, y2 in segments
     )
-    return f"{fp_str(MARK_WIDTH_PT)} w\n0 0 0 RG\nn {path}\nS"
+    black = "0 0 0 1 K" if cmyk else "0 0 0 RG"  # in the file's one colour space
+    return f"{fp_str(MARK_WIDTH_PT)} w\n{black}\nn {path}\nS"
 
 
 def _home_sides(index: int) -> str:
@@ -121,24 +127,27 @@ def _home_place(design: Design, sheet: PageGeometry, index: int) -> _Place:
     return _Place(sheet, slot, HOME_ART_PAST_TRIM_MM, _begin(slot), _marks(marks))
 
 
-def _shop_place(design: Design) -> _Place:
+def _shop_place(design: Design, cmyk: bool) -> _Place:
     """The card of `design` on its print-shop page."""
     page, slot = shop_page(design)
     # Clear of the bleed, so that no mark prints on the picture.
     marks = crop_marks(slot.trim, page, offset=design.bleed_mm + 1)
-    return _Place(page, slot, design.bleed_mm, _begin(slot), _marks(marks))
+    return _Place(page, slot, design.bleed_mm, _begin(slot), _marks(marks, cmyk))
 
 
 class _CardPainter:
     """Draws cards onto a canvas; one artwork form per design and art extent."""
 
-    def __init__(self, canvas: Canvas, designs: Mapping[str, Design]) -> None:
+    def __init__(
+        self, canvas: Canvas, designs: Mapping[str, Design], output: OutputTarget = SRGB
+    ) -> None:
         self.canvas = canvas
         self.designs = designs
+        self.output = output
         self.faces = register_reportlab_fonts()
         self.forms: set[str] = set()
         self.colours: dict[str, Color] = {}
-        self.subset_text = SubsetText(canvas._doc)
+        self.subset_text = SubsetText(reportlab_doc.document(canvas))
 
     def art_form(self, design: Design, past_trim: float) -> str:
         """The name of a form drawing the artwork, clipped `past_trim` mm beyond the trim."""
@@ -151,7 +160,8 @@ class _CardPainter:
         # The form's bounding box clips the artwork; the image itself is embedded once
         # (ReportLab keys images by file name) however many forms use it.
         c.beginForm(name, -e, -e, w + e, h + e)
-        c.drawImage(str(design.artwork), -b, -b, w + 2 * b, h + 2 * b)
+        artwork = convert_artwork(design.artwork, self.output)
+        c.drawImage(artwork, -b, -b, w + 2 * b, h + 2 * b)
         c.endForm()
         self.forms.add(name)
         return name
@@ -159,7 +169,8 @@ class _CardPainter:
     def colour(self, design: Design) -> Color:
         colour = self.colours.get(design.slug)
         if colour is None:
-            colour = self.colours[design.slug] = HexColor(design.colour)
+            colour = HexColor(design.colour)
+            colour = self.colours[design.slug] = convert_colour(colour, self.output)
         return colour
 
     def draw(self, card: PrintCard, place: _Place) -> None:
@@ -186,7 +197,7 @@ class _CardPainter:
             signature = layout.signature
             text.show(signature.x * mm, (height - signature.baseline) * mm, signature.text)
         code = place_code(design, routing, scale)
-        text.fill(code.colour)
+        text.fill(convert_colour(code.colour, self.output))
         text.font(reportlab_font_name(CODE_FONT), code.size_pt)
         text.show(code.x_mm * mm, code.baseline_mm * mm, routing)
         return text.operators()
@@ -199,8 +210,13 @@ def render_cards_pdf(
     layout: str,
     progress: Callable[[int], None] | None = None,
     title: str = "Cards",
+    output: OutputTarget = SRGB,
 ) -> int:
-    """Write the cards PDF for `layout` (home_a4, home_letter, print_shop); return the pages."""
+    """Write the cards PDF for `layout` (home_a4, home_letter, print_shop); return the pages.
+
+    A print-shop file is PDF/X-4 for the `output` condition (sRGB unless a print shop gave a
+    CMYK profile); home sheets are plain PDF for the printer at hand.
+    """
     shop = layout == "print_shop"
     paper = "letter" if layout == "home_letter" else "a4"
     sheet = home_sheet(paper)
@@ -214,11 +230,14 @@ def render_cards_pdf(
         pageCompression=0,
         # Every font in the file is an embedded subset, even the one no text uses.
         initialFontName=reportlab_font_name(CODE_FONT),
+        pdfVersion=PDF_VERSION if shop else None,
     )
-    canvas._doc.defaultStreamFilters = [_QuickFlate()]
+    reportlab_doc.set_stream_filters(canvas, [_QuickFlate()])
     canvas.setTitle(title)
     canvas.setCreator("cardsapp")
-    painter = _CardPainter(canvas, designs)
+    if not shop:
+        output = SRGB
+    painter = _CardPainter(canvas, designs, output)
     places: dict[tuple[str, int], _Place] = {}
     pages = 0
     done = 0
@@ -228,7 +247,7 @@ def render_cards_pdf(
         if place is None:
             design = designs[card.design_slug]
             place = places[card.design_slug, slot_index] = (
-                _shop_place(design) if shop else _home_place(design, sheet, slot_index)
+                _shop_place(design, output.cmyk) if shop else _home_place(design, sheet, slot_index)
             )
         if shop:
             page = place.page
@@ -250,40 +269,13 @@ def render_cards_pdf(
     if slot_index or pages == 0:
         canvas.showPage()
         pages += 1
-    _share_resources(canvas)
+    reportlab_doc.share_page_resources(canvas)
+    if shop:
+        mark_pdfx(canvas, output)
     canvas.save()
     if progress is not None:
         progress(done)
     return pages
-
-
-def _share_resources(canvas: Canvas) -> None:
-    """One resource dictionary for each set of forms pages use, written once, not per page.
-
-    ReportLab writes a resource dictionary on each page, a fifth of saving a 1,000-card PDF.
-    Pages drawing the same artwork forms share one dictionary naming exactly those forms (and
-    the fonts), so a page taken out of the file carries only its own artwork.
-    """
-    doc = canvas._doc
-    pages = doc.Pages.pages
-    shared: dict[tuple[str, ...], object] = {}
-    for page in pages:
-        if page.ExtGState or page._colorsUsed or page._shadingUsed:
-            return  # resources cards never use: leave each page its own
-    for page in pages:
-        forms = page.XObjects.dict if page.XObjects else {}
-        key = tuple(sorted(forms))
-        reference = shared.get(key)
-        if reference is None:
-            resources = PDFResourceDictionary()
-            resources.basicFonts()
-            resources.allProcs()  # the forms hold images
-            if forms:
-                named = PDFDictionary()
-                named.dict.update(forms)
-                resources.XObject = named
-            reference = shared[key] = doc.Reference(resources, f"CardResources{len(shared)}")
-        page.Resources = reference
 
 
 def _set_boxes(canvas: Canvas, trim: Rect, bleed: float) -> None:

@@ -13,6 +13,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from cardsapp.render import reportlab_doc
 from cardsapp.render.fonts import register_reportlab_fonts, reportlab_font_name
 from cardsapp.render.pdf_text import SubsetText, TextBlock
 
@@ -97,7 +98,7 @@ def render_packing_pdf(
     y = page_top(True)
     # A row's text as one block of operators: a ReportLab text object for each string was
     # most of the time this list took.
-    text = SubsetText(canvas._doc)
+    text = SubsetText(reportlab_doc.document(canvas))
     columns = [(MARGIN_MM + x) * mm for x in COLUMNS_MM]
     for row in rows:
         if y < MARGIN_MM * mm:

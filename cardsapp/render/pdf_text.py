@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from codecs import charmap_build, charmap_encode
 
-from reportlab.lib.colors import Color
+from reportlab.lib.colors import CMYKColor, Color
 from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase.pdfmetrics import getFont
 from reportlab.pdfgen.canvas import Canvas
@@ -51,7 +51,7 @@ class SubsetText:
         # Operators that recur line after line: lines start at few places, in few sizes.
         self.origins: dict[tuple[float, float], str] = {}
         self.fonts: dict[float, str] = {}
-        self.colours: dict[tuple[float, float, float], str] = {}
+        self.colours: dict[tuple[float, ...], str] = {}
         self.alpha_marked = False
 
     def runs(self, face: str, text: str) -> list[tuple[int, bytes]]:
@@ -108,14 +108,18 @@ class TextBlock:
         self.subset = -1
 
     def fill(self, colour: Color) -> None:
-        """Fill colour for what follows: an opaque RGB colour."""
+        """Fill colour for what follows: an opaque RGB or CMYK colour."""
         if colour.alpha not in (None, 1):
             raise ValueError(f"card text must be opaque, not {colour!r}")
-        rgb = (colour.red, colour.green, colour.blue)
+        cmyk = isinstance(colour, CMYKColor)
+        if cmyk:
+            key = (colour.cyan, colour.magenta, colour.yellow, colour.black)
+        else:
+            key = (colour.red, colour.green, colour.blue)
         colours = self.text.colours
-        operator = colours.get(rgb)
+        operator = colours.get(key)
         if operator is None:
-            operator = colours[rgb] = f"{fp_str(*rgb)} rg"
+            operator = colours[key] = f"{fp_str(*key)} {'k' if cmyk else 'rg'}"
         self.code.append(operator)
         if colour.alpha is not None and not self.text.alpha_marked:
             # What the text object does for any colour with an alpha: it writes nothing while
