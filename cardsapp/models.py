@@ -59,6 +59,13 @@ class BatchLayout(enum.StrEnum):
     PRINT_SHOP = "print_shop"
 
 
+class PrintFormat(enum.StrEnum):
+    """What a campaign's cards are printed as."""
+
+    FLAT = "flat"  # A6, one side (the design with the message)
+    POSTCARD = "postcard"  # A6, the design with the message, and a back to post it by
+
+
 class Role(enum.StrEnum):
     MODERATOR = "moderator"
     PRINTER = "printer"
@@ -95,6 +102,10 @@ class Campaign(Base):
     designs: Mapped[list[str]] = mapped_column(JSON, default=list)
     cap_per_batch: Mapped[int] = mapped_column(Integer, default=10)
     cap_per_campaign: Mapped[int] = mapped_column(Integer, default=50)
+    print_format: Mapped[PrintFormat] = mapped_column(
+        _enum(PrintFormat, "print_format"), default=PrintFormat.FLAT
+    )
+    back_text: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # a postcard's back
     # Counters kept as counters: reading them costs the same at any size.
     participants_count: Mapped[int] = mapped_column(Integer, default=0)
     cards_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -31,6 +31,14 @@ from reportlab.pdfgen.canvas import Canvas
 from cardsapp.domain.layout import Layout
 from cardsapp.render import reportlab_doc
 from cardsapp.render.card import fit_card
+from cardsapp.render.card_back import (
+    BACK_FONT,
+    CODE_AT_MM,
+    INK,
+    CardBack,
+    code_size,
+    draw_back_form,
+)
 from cardsapp.render.card_code import CODE_FONT, place_code
 from cardsapp.render.designs import Design
 from cardsapp.render.fonts import register_reportlab_fonts, reportlab_font_name
@@ -127,6 +135,13 @@ def _home_place(design: Design, sheet: PageGeometry, index: int) -> _Place:
     return _Place(sheet, slot, HOME_ART_PAST_TRIM_MM, _begin(slot), _marks(marks))
 
 
+def _home_place_behind(design: Design, sheet: PageGeometry, index: int) -> _Place:
+    """Where the back of the card in cell `index` goes: the cell across the sheet's middle,
+    which is behind it once the sheet is printed two-sided and flipped on the short edge."""
+    row, column = divmod(index, 2)
+    return _home_place(design, sheet, row * 2 + (1 - column))
+
+
 def _shop_place(design: Design, cmyk: bool) -> _Place:
     """The card of `design` on its print-shop page."""
     page, slot = shop_page(design)
@@ -173,15 +188,30 @@ class _CardPainter:
             colour = self.colours[design.slug] = convert_colour(colour, self.output)
         return colour
 
-    def draw(self, card: PrintCard, place: _Place) -> None:
-        """One card: artwork, message, signature, routing code and crop marks, in its place."""
+    def draw(self, card: PrintCard, place: _Place, code: bool = True) -> None:
+        """One card: artwork, message, signature, card code (unless on the back) and marks."""
         design = self.designs[card.design_slug]
         layout = fit_card(design, card.message, card.signature)
         c = self.canvas
         c.addLiteral(place.begin)
         c.doForm(self.art_form(design, place.past_trim / place.slot.scale))
-        text = self._text(design, layout, card.routing, place.slot.scale)
+        text = self._text(design, layout, card.routing if code else "", place.slot.scale)
         c.addLiteral(f"{text}\nQ\n{place.marks}")
+
+    def draw_back(self, back: CardBack, routing: str, place: _Place) -> None:
+        """A postcard's back with the card's code, where `place` puts a card, unturned."""
+        if "back" not in self.forms:
+            draw_back_form(self.canvas, "back", back, lambda c: convert_colour(c, self.output))
+            self.forms.add("back")
+        slot = place.slot
+        c = self.canvas
+        c.addLiteral(_begin(Slot(slot.trim, False, slot.scale)))
+        c.doForm("back")
+        text = TextBlock(c, self.subset_text)
+        text.fill(convert_colour(INK, self.output))
+        text.font(reportlab_font_name(BACK_FONT), code_size(slot.scale))
+        text.show(CODE_AT_MM[0] * mm, CODE_AT_MM[1] * mm, routing)
+        c.addLiteral(f"{text.operators()}\nQ\n{place.marks}")
 
     def _text(self, design: Design, layout: Layout, routing: str, scale: float) -> str:
         height = design.height_mm
@@ -196,10 +226,11 @@ class _CardPainter:
             text.font(face, layout.signature_size_pt)
             signature = layout.signature
             text.show(signature.x * mm, (height - signature.baseline) * mm, signature.text)
-        code = place_code(design, routing, scale)
-        text.fill(convert_colour(code.colour, self.output))
-        text.font(reportlab_font_name(CODE_FONT), code.size_pt)
-        text.show(code.x_mm * mm, code.baseline_mm * mm, routing)
+        if routing:
+            code = place_code(design, routing, scale)
+            text.fill(convert_colour(code.colour, self.output))
+            text.font(reportlab_font_name(CODE_FONT), code.size_pt)
+            text.show(code.x_mm * mm, code.baseline_mm * mm, routing)
         return text.operators()
 
 
@@ -211,11 +242,15 @@ def render_cards_pdf(
     progress: Callable[[int], None] | None = None,
     title: str = "Cards",
     output: OutputTarget = SRGB,
+    back: CardBack | None = None,
 ) -> int:
     """Write the cards PDF for `layout` (home_a4, home_letter, print_shop); return the pages.
 
     A print-shop file is PDF/X-4 for the `output` condition (sRGB unless a print shop gave a
-    CMYK profile); home sheets are plain PDF for the printer at hand.
+    CMYK profile); home sheets are plain PDF for the printer at hand. With a `back` (a
+    postcard) each front page is followed by its backs, the card code on the back: on a home
+    sheet each back sits behind its front when the sheet is printed two-sided, flipped on
+    the short edge.
     """
     shop = layout == "print_shop"
     paper = "letter" if layout == "home_letter" else "a4"
@@ -242,6 +277,22 @@ def render_cards_pdf(
     pages = 0
     done = 0
     slot_index = 0
+    backs: list[tuple[str, _Place]] = []  # the sheet's backs to draw after its fronts
+
+    def show_backs() -> None:
+        nonlocal pages
+        if back is None:
+            return
+        canvas.showPage()
+        pages += 1
+        for routing, place in backs:
+            if shop:
+                page = place.page
+                canvas.setPageSize((page.width * mm, page.height * mm))
+                _set_boxes(canvas, place.slot.trim, place.past_trim)
+            painter.draw_back(back, routing, place)
+        backs.clear()
+
     for card in cards:
         place = places.get((card.design_slug, slot_index))
         if place is None:
@@ -253,19 +304,28 @@ def render_cards_pdf(
             page = place.page
             canvas.setPageSize((page.width * mm, page.height * mm))
             _set_boxes(canvas, place.slot.trim, designs[card.design_slug].bleed_mm)
-            painter.draw(card, place)
+            painter.draw(card, place, code=back is None)
+            backs.append((card.routing, place))
+            show_backs()
             canvas.showPage()
             pages += 1
         else:
-            painter.draw(card, place)
+            painter.draw(card, place, code=back is None)
+            if back is not None:
+                backs.append(
+                    (card.routing, _home_place_behind(designs[card.design_slug], sheet, slot_index))
+                )
             slot_index += 1
             if slot_index == len(sheet.slots):
+                show_backs()
                 canvas.showPage()
                 pages += 1
                 slot_index = 0
         done += 1
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done)
+    if slot_index:
+        show_backs()
     if slot_index or pages == 0:
         canvas.showPage()
         pages += 1
@@ -296,6 +356,7 @@ def cards_per_page(layout: str) -> int:
     return 1 if layout == "print_shop" else 4
 
 
-def page_of_card(index: int, layout: str) -> int:
-    """The page (from 1) on which the card at `index` (from 0) is printed."""
-    return math.floor(index / cards_per_page(layout)) + 1
+def page_of_card(index: int, layout: str, two_sided: bool = False) -> int:
+    """The page (from 1) on which the card at `index` (from 0) is printed (its front)."""
+    sheet = math.floor(index / cards_per_page(layout))
+    return sheet * (2 if two_sided else 1) + 1

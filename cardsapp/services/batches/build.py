@@ -20,12 +20,15 @@ from cardsapp.models import (
     Batch,
     BatchLayout,
     BatchStatus,
+    Campaign,
     Card,
     CardStatus,
     Envelope,
+    PrintFormat,
     utcnow,
 )
-from cardsapp.render.cards_pdf import PrintCard, cards_per_page, render_cards_pdf
+from cardsapp.render.card_back import CardBack
+from cardsapp.render.cards_pdf import PrintCard, page_of_card, render_cards_pdf
 from cardsapp.render.designs import Design
 from cardsapp.render.packing_pdf import PackingHeader, PackingRow, render_packing_pdf
 from cardsapp.services.batches.policy import CARDS_FILE, PACKING_FILE, BatchNotFound
@@ -126,6 +129,7 @@ def build_batch(
             layout,
             progress=(lambda done: progress(done, total)) if progress else None,
             title=f"Cards {code}",
+            back=card_back(session.get(Campaign, batch.campaign_id)),
         )
     header = PackingHeader(
         code, layout, batch.card_count, batch.envelope_count, f"{batch.created_at:%Y-%m-%d}"
@@ -146,7 +150,8 @@ def build_batch(
 
 def packing_rows(session: Session, batch: Batch) -> Iterator[PackingRow]:
     """One row per envelope, with the pages of the cards PDF that hold its cards."""
-    per_page = cards_per_page(BatchLayout(batch.layout).value)
+    layout = BatchLayout(batch.layout).value
+    two_sided = card_back(session.get(Campaign, batch.campaign_id)) is not None
     first_index = 0
     query = (
         select(Envelope.position, Envelope.code, Envelope.card_count)
@@ -156,9 +161,22 @@ def packing_rows(session: Session, batch: Batch) -> Iterator[PackingRow]:
     for position, code, count in session.execute(query):
         last_index = first_index + count - 1
         yield PackingRow(
-            position, code, count, first_index // per_page + 1, last_index // per_page + 1
+            position,
+            code,
+            count,
+            page_of_card(first_index, layout, two_sided),
+            page_of_card(last_index, layout, two_sided),
         )
         first_index += count
+
+
+def card_back(campaign: Campaign | None) -> CardBack | None:
+    """What the back of the campaign's cards says, or None when its cards have no back."""
+    if campaign is None or campaign.print_format != PrintFormat.POSTCARD:
+        return None
+    texts = tuple(campaign.back_text.get(lang, "") for lang in ("be", "ru", "en"))
+    title = campaign.title
+    return CardBack(texts, title.get("be") or title.get("ru") or title.get("en") or "")
 
 
 @contextmanager
