@@ -256,7 +256,7 @@ class _Setter:
             # Every word fits a line of its own (rounding keeps the order of the widths, so the
             # widest word's width is the largest): only whole words move to the next line.
             # A line starts at -space so that its first word's width comes out exactly as w.
-            start, used = 0, -space
+            start, used, previous = 0, -space, -1
             for i, word_units in enumerate(units):
                 w = word_units * size * MM_PER_PT / units_per_em
                 needed = used + space + w
@@ -266,8 +266,10 @@ class _Setter:
                 lines.append((" ".join(paragraph[start:i]), used))
                 if len(lines) > limit:
                     return False
-                start, used = i, w
+                previous, start, used = start, i, w
             if units:
+                if start == len(units) - 1 and start - previous >= 3:
+                    start, used = self._without_widow(paragraph, units, previous, start, lines)
                 lines.append((" ".join(paragraph[start:]), used))
             return True
         words: list[str] = []
@@ -303,6 +305,31 @@ class _Setter:
         if words:
             lines.append((" ".join(words), used))
         return True
+
+    def _without_widow(
+        self,
+        paragraph: list[str],
+        units: list[float],
+        previous: int,
+        last: int,
+        lines: list[tuple[str, float]],
+    ) -> tuple[int, float]:
+        """Where the paragraph's last line starts, and its width, with no word alone on it.
+
+        The last line holds one word and the line before it at least three: that line's last
+        word comes down when both fit, so a single word does not end the paragraph alone.
+        The number of lines stays the same, so every size keeps the fit wrapping found.
+        """
+        size, units_per_em, space = self.size, self.units_per_em, self.space
+        widths = [u * size * MM_PER_PT / units_per_em for u in units[last - 1 : last + 1]]
+        together = widths[0] + space + widths[1]
+        if together > self.width + _EPSILON_MM:
+            return last, widths[1]
+        used = -space  # the same arithmetic, in the same order, as the wrapping loop
+        for word_units in units[previous : last - 1]:
+            used = used + space + word_units * size * MM_PER_PT / units_per_em
+        lines[-1] = (" ".join(paragraph[previous : last - 1]), used)
+        return last - 1, together
 
     def _split_word(self, word: str, room: float, at_line_start: bool) -> tuple[str, str | None]:
         """Longest head (with a hyphen if needed) that fits `room`; tail is None when all fits."""

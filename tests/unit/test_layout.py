@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cardsapp.domain.layout import (
     MM_PER_PT,
@@ -202,3 +204,56 @@ def test_the_line_counts_that_spare_wrapping_always_hold_the_count_wrapping_give
                 assert most is None or len(wrapped) <= most
                 checked += most is not None
     assert checked > 100  # the bounds were there to be checked
+
+
+# Words that fit a line of their own (10 characters are 21.2 mm at 12 pt), as most words do.
+_WORD = st.text(alphabet="абвгдеёжзійклмнопрстуўфхцчшыьэюяabcdefghij’", min_size=1, max_size=10)
+_PARAGRAPH = st.lists(_WORD, min_size=1, max_size=40).map(" ".join)
+
+
+@given(paragraphs=st.lists(_PARAGRAPH, min_size=1, max_size=4), width=st.floats(25, 90))
+@settings(max_examples=300, deadline=None)
+def test_no_word_ends_a_paragraph_alone_when_the_line_before_can_spare_one(
+    paragraphs: list[str], width: float
+) -> None:
+    metrics = CountingMetrics()
+    setter = _Setter(_Words("\n".join(paragraphs), metrics), 12, width)
+    lines = setter.wrap()
+    assert lines is not None
+    position = 0
+    for paragraph in paragraphs:
+        words = paragraph.split(" ")
+        greedy_count = _greedy_line_count(words, setter)
+        own = lines[position : position + greedy_count]
+        position += greedy_count
+        # The same words in the same order, on as many lines as plain wrapping makes.
+        assert " ".join(text for text, _ in own).split(" ") == words
+        for text, used in own:
+            assert used <= width + 1e-6
+            assert used == pytest.approx(
+                setter.width_of(text.replace(" ", "")) + setter.space * text.count(" ")
+            )
+        if len(own) >= 2 and len(own[-1][0].split(" ")) == 1:
+            before = own[-2][0].split(" ")
+            both = setter.width_of(before[-1]) + setter.space + setter.width_of(own[-1][0])
+            # A lone last word stays only when the line before cannot spare one that fits.
+            assert len(before) < 3 or both > width + 1e-6
+    assert position == len(lines)
+
+
+def _greedy_line_count(words: list[str], setter: _Setter) -> int:
+    count, used = 1, -setter.space
+    for word in words:
+        needed = used + setter.space + setter.width_of(word)
+        if needed <= setter.width + 1e-6 or used < 0:
+            used = needed
+        else:
+            count, used = count + 1, setter.width_of(word)
+    return count
+
+
+def test_a_lone_last_word_takes_a_companion_from_the_line_before() -> None:
+    metrics = CountingMetrics()
+    # 12 pt, 0.5 em a character: about 2.1 mm a character, 10 characters a 21.5 mm line.
+    setter = _Setter(_Words("aa bb cc dd", metrics), 12, 23)
+    assert [text for text, _ in setter.wrap() or []] == ["aa bb", "cc dd"]
