@@ -58,3 +58,16 @@ def post_worker_init(worker: object) -> None:
     # second under load; frozen, they walk only what requests leave behind.
     gc.collect()
     gc.freeze()
+
+
+def on_starting(server: object) -> None:
+    """Check the configuration once before any worker starts: one line and status 2 if wrong."""
+    import sys
+
+    from cardsapp.config import Config, ConfigError
+
+    try:
+        Config.from_env()
+    except ConfigError as error:
+        print(f"cardsapp: {error}", file=sys.stderr)
+        sys.exit(2)

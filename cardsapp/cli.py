@@ -15,8 +15,14 @@ from cardsapp.models import Role
 
 def _create_app() -> Flask:
     from cardsapp import create_app
+    from cardsapp.config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as error:
+        # A configuration mistake is one line and status 2, never a traceback.
+        click.echo(f"cardsapp: {error}", err=True)
+        sys.exit(2)
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)

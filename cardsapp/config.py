@@ -16,6 +16,12 @@ DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 
 # Words that betray a secret copied from documentation rather than generated.
 PLACEHOLDERS = ("change", "secret", "example", "default", "xxxx", "password", "replace")
+# The only environments there are: a typo ("Production", "prod") must not quietly run as
+# development, which writes development keys beside the database.
+ENVIRONMENTS = ("development", "production", "testing")
+# zxcvbn's estimate of guesses (log10) below which a SECRET_KEY is refused in production: a
+# generated key (secrets.token_urlsafe(48)) scores 64; "1234567890" * 3 or "abcdefgh" * 5 about 4.
+MIN_SECRET_GUESSES_LOG10 = 25
 
 
 class ConfigError(RuntimeError):
@@ -36,6 +42,51 @@ def env_int(name: str, default: int) -> int:
 def env_list(name: str) -> list[str]:
     """Read a comma-separated environment variable."""
     return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
+
+
+def check_secret_key(secret: str) -> None:
+    """Refuse a SECRET_KEY that is short, a placeholder or guessable (repeats, sequences)."""
+    from zxcvbn import zxcvbn
+
+    if len(secret) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters in production.")
+    guessable = zxcvbn(secret[:100])["guesses_log10"] < MIN_SECRET_GUESSES_LOG10
+    if guessable or len(set(secret)) < 8 or any(w in secret.lower() for w in PLACEHOLDERS):
+        raise ConfigError(
+            "SECRET_KEY looks like a placeholder: generate a random one "
+            "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+
+
+def check_address_keys(keys: list[str]) -> None:
+    """Refuse address keys that are not Fernet keys or carry little randomness (all zeros)."""
+    import base64
+    import binascii
+
+    for position, key in enumerate(keys, start=1):
+        try:
+            raw = base64.urlsafe_b64decode(key.encode())
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != 32:
+            raise ConfigError(f"CARDS_ADDRESS_KEYS: key {position} is not a Fernet key.")
+        # Each half (signing, encryption) of a generated key has ~16 distinct bytes of 16.
+        if min(len(set(raw[:16])), len(set(raw[16:]))) < 8:
+            raise ConfigError(
+                f"CARDS_ADDRESS_KEYS: key {position} is not random (generate one with "
+                "python3 -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')."
+            )
+
+
+def read_environment_name() -> str:
+    """CARDS_ENV: development (the default), production or testing; anything else refused."""
+    env = os.environ.get("CARDS_ENV", "development")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(
+            f"CARDS_ENV must be one of {', '.join(ENVIRONMENTS)} (exactly), got {env!r}."
+        )
+    return env
 
 
 def _instance_secret(instance: Path, filename: str, make: Callable[[], str]) -> str:
@@ -93,7 +144,7 @@ class Config:
     @classmethod
     def from_env(cls) -> Config:
         """Read CARDS_ENV, DATABASE_URL, REDIS_URL, SECRET_KEY and friends."""
-        env = os.environ.get("CARDS_ENV", "development")
+        env = read_environment_name()
         instance = Path(os.environ.get("CARDS_INSTANCE_PATH", DEFAULT_INSTANCE))
         secret = os.environ.get("SECRET_KEY", "")
         keys = env_list("CARDS_ADDRESS_KEYS")
@@ -109,13 +160,8 @@ class Config:
                     + " and ".join(missing)
                     + ": set them in the environment (see docs/operations.md)."
                 )
-            if len(secret) < 32:
-                raise ConfigError("SECRET_KEY must be at least 32 characters in production.")
-            if len(set(secret)) < 8 or any(word in secret.lower() for word in PLACEHOLDERS):
-                raise ConfigError(
-                    "SECRET_KEY looks like a placeholder: generate a random one "
-                    "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')."
-                )
+            check_secret_key(secret)
+            check_address_keys(keys)
         else:
             secret = secret or _instance_secret(
                 instance, "dev-secret-key", lambda: secrets.token_urlsafe(48)

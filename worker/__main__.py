@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 import threading
 
 from flask import Flask
@@ -12,6 +13,7 @@ from rq import Worker
 from rq.serializers import JSONSerializer
 
 from cardsapp import create_app
+from cardsapp.config import ConfigError
 from cardsapp.logs import configure_logging
 from cardsapp.queue import QUEUE_NAMES, job_queues
 from cardsapp.render.designs import designs
@@ -58,7 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_logging(logging.INFO)
 
-    app = create_app()
+    try:
+        app = create_app()
+    except ConfigError as error:
+        print(f"worker: {error}", file=sys.stderr)
+        return 2
     jobs.use_app(app)
     _fresh_pool_after_fork(app)
     config = app.extensions["cardsapp.config"]

@@ -1,7 +1,15 @@
+import base64
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from cryptography.fernet import Fernet
 
 from cardsapp.config import Config, ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_production_refuses_to_start_without_secret_or_address_keys(monkeypatch, tmp_path):
@@ -62,3 +70,56 @@ def test_production_refuses_a_placeholder_secret(monkeypatch, tmp_path, secret):
     monkeypatch.setenv("CARDS_ADDRESS_KEYS", Fernet.generate_key().decode())
     with pytest.raises(ConfigError, match="placeholder"):
         Config.from_env()
+
+
+@pytest.mark.parametrize("name", ["Production", "prod", "PRODUCTION", "dev", " production", ""])
+def test_a_mistyped_environment_is_refused_not_run_as_development(monkeypatch, tmp_path, name):
+    monkeypatch.setenv("CARDS_ENV", name)
+    monkeypatch.setenv("CARDS_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(ConfigError, match="CARDS_ENV must be one of"):
+        Config.from_env()
+    # Nothing was written beside the database: no development keys for a production server.
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "secret", ["12345678901234567890123456789012", "abcdefgh" * 5, "qwertyuiopasdfghjklzxcvbnm123456"]
+)
+def test_production_refuses_a_guessable_secret(monkeypatch, tmp_path, secret):
+    monkeypatch.setenv("CARDS_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", secret)
+    monkeypatch.setenv("CARDS_ADDRESS_KEYS", Fernet.generate_key().decode())
+    with pytest.raises(ConfigError, match="placeholder"):
+        Config.from_env()
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        base64.urlsafe_b64encode(bytes(32)).decode(),
+        base64.urlsafe_b64encode(b"\x01" * 32).decode(),
+        "not-a-fernet-key",
+    ],
+)
+def test_production_refuses_an_address_key_that_is_not_random(monkeypatch, tmp_path, key):
+    monkeypatch.setenv("CARDS_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "q7Vw-2xLp9ZrT4mKc8NbY3hJd6FgS1aE")
+    monkeypatch.setenv("CARDS_ADDRESS_KEYS", f"{Fernet.generate_key().decode()},{key}")
+    with pytest.raises(ConfigError, match="key 2"):
+        Config.from_env()
+
+
+def test_a_configuration_mistake_is_one_line_and_status_2(tmp_path):
+    env = {
+        **os.environ,
+        "CARDS_ENV": "Production",
+        "CARDS_INSTANCE_PATH": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+    }
+    for command in (
+        [sys.executable, "-c", "from cardsapp.cli import main; main()", "init-db"],
+        [sys.executable, "-m", "worker", "--burst"],
+    ):
+        done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.count("\n") == 1 and "CARDS_ENV" in done.stderr
