@@ -35,6 +35,8 @@ def create_app(config: Config | None = None) -> Flask:
 
     db.init_app(app)
     _tune_database(app)
+    with app.app_context():
+        security.guard_database(db.engine)
     csrf.init_app(app)
     limiter.init_app(app)
     queue.init_app(app, redis_url)
@@ -76,10 +78,11 @@ def _limits_storage_uri(redis_url: str) -> str:
 
 
 def _tune_database(app: Flask) -> None:
-    """SQLite: WAL, foreign keys and a busy timeout on every connection."""
+    """SQLite: WAL, foreign keys, a busy timeout and secure_delete on every connection."""
     from sqlalchemy import event
 
     from cardsapp.extensions import db
+    from cardsapp.services.residue import sqlite_connection_pragmas
 
     with app.app_context():
         engine = db.engine
@@ -93,4 +96,6 @@ def _tune_database(app: Flask) -> None:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=15000")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            for pragma in sqlite_connection_pragmas():
+                cursor.execute(pragma)
             cursor.close()

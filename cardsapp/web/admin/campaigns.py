@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -13,6 +13,7 @@ from wtforms.fields import SelectChoice
 from cardsapp.domain.languages import LANGUAGES
 from cardsapp.extensions import db
 from cardsapp.models import Campaign, Recipient, User
+from cardsapp.security import is_submission
 from cardsapp.services.audit import AuditAction, record_event
 from cardsapp.services.campaigns import (
     CampaignSettings,
@@ -52,7 +53,7 @@ def campaign_settings(campaign_id: int) -> Response | str:
     form = CampaignForm()
     offered = sorted({*available, *campaign.designs})
     form.designs.choices = [SelectChoice(slug, slug) for slug in offered]
-    if request.method == "GET":
+    if not is_submission():
         form.opens_at.data = _as_local(campaign.opens_at)
         form.closes_at.data = _as_local(campaign.closes_at)
         form.post_by.data = campaign.post_by

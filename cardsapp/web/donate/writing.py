@@ -19,6 +19,7 @@ from flask_limiter import RateLimitExceeded
 
 from cardsapp.extensions import db, limiter
 from cardsapp.models import Campaign
+from cardsapp.security import is_submission
 from cardsapp.services.campaigns import CampaignPhase, campaign_phase
 from cardsapp.services.submissions import DraftRefused, WritingClosed, check_draft, submit_card
 from cardsapp.web.donate import bp
@@ -56,11 +57,12 @@ def write() -> Response | str | tuple[str, int]:
     public, campaign = current_campaign()
     if campaign is None:
         return render_template("donate/no_campaign.html")
-    if request.method == "GET" and same_for_everyone():
+    if not is_submission() and same_for_everyone():
         return blank_write_page(public, campaign)
     phase = campaign_phase(campaign)
-    if request.method == "GET" or phase is not CampaignPhase.OPEN:
-        status = 200 if request.method == "GET" else 409
+    # Only a POST is a submission: HEAD (served by this view too) must never store a card.
+    if not is_submission() or phase is not CampaignPhase.OPEN:
+        status = 409 if is_submission() else 200
         return write_page(write_form(public), campaign, status=status)
     # A card sent as it should be is read without building the form (WTForms), which only
     # the pages that show the form again need.
