@@ -11,6 +11,23 @@ whole core's queue. Override with GUNICORN_WORKERS / GUNICORN_THREADS.
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
+
+def _check_configuration() -> None:
+    """Read the configuration before gunicorn starts anything: one line and status 2 if wrong."""
+    import sys
+
+    from cardsapp.config import Config, ConfigError
+
+    try:
+        Config.from_env()
+    except ConfigError as error:
+        print(f"cardsapp: {error}", file=sys.stderr)
+        sys.exit(2)
+
+
+_check_configuration()
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
@@ -43,6 +60,26 @@ access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 control_socket_disable = True
 
 
+class RedactingLogger(Logger):
+    """Gunicorn's own log lines through cardsapp's personal-data filter.
+
+    Gunicorn writes some lines itself, outside the app's logging: "Invalid request from
+    ip=203.0.113.5: ..." for every malformed request. Its loggers do not propagate to the
+    root logger the app filters, so the filter is added to them here.
+    """
+
+    def setup(self, cfg: object) -> None:
+        super().setup(cfg)
+        from cardsapp.logs import PersonalDataFilter
+
+        for log in (self.error_log, self.access_log):
+            if not any(isinstance(f, PersonalDataFilter) for f in log.filters):
+                log.addFilter(PersonalDataFilter())
+
+
+logger_class = RedactingLogger
+
+
 def post_worker_init(worker: object) -> None:
     """Warm the fonts and artwork caches before the worker takes its first request."""
     import gc
@@ -58,16 +95,3 @@ def post_worker_init(worker: object) -> None:
     # second under load; frozen, they walk only what requests leave behind.
     gc.collect()
     gc.freeze()
-
-
-def on_starting(server: object) -> None:
-    """Check the configuration once before any worker starts: one line and status 2 if wrong."""
-    import sys
-
-    from cardsapp.config import Config, ConfigError
-
-    try:
-        Config.from_env()
-    except ConfigError as error:
-        print(f"cardsapp: {error}", file=sys.stderr)
-        sys.exit(2)

@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -131,8 +133,12 @@ def recent_password_required(view: View) -> View:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """A local path to go on to after a login, never another site."""
+    """A local path to go on to after a login (or a language choice), never another site."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    # A line break or other control character would split the Location header (a 500 then,
+    # a header injection with a laxer server).
+    if len(target) > 2000 or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
@@ -168,11 +174,24 @@ def _end_idle_session() -> None:
     session[SEEN_AT] = now
 
 
+def session_fingerprint() -> str:
+    """What ties a staff session to its browser: a keyed hash of the User-Agent, no address.
+
+    Flask-Login's default puts an unsalted sha512 of the client's IP address and User-Agent
+    in the session cookie: anyone holding the cookie can recover the address by trying all of
+    them. Addresses also change under a staff member on a phone or Tor, so they are left out.
+    """
+    agent = request.headers.get("User-Agent", "").encode("utf-8", "replace")
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"session-fingerprint\x00" + agent, hashlib.sha256).hexdigest()
+
+
 def init_app(app: Flask) -> None:
     """Wire Flask-Login and the idle timeout."""
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # type: ignore[assignment]
     login_manager.session_protection = "strong"
+    login_manager._session_identifier_generator = session_fingerprint  # type: ignore[method-assign]
     app.before_request(_forget_cached_user)
     app.before_request(_end_idle_session)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
@@ -30,7 +30,9 @@ def audit() -> str:
         SelectChoice(str(u.id), u.email) for u in list_users(db.session)
     ]
     form.validate()
+    # An id longer than any real one would overflow the database's integer.
     actor = form.actor.data if form.actor.data and form.actor.data.isdigit() else None
+    actor = actor if actor and len(actor) < 12 else None
     wanted = AuditFilter(
         action=form.action.data or None if not form.action.errors else None,
         actor_id=int(actor) if actor else None,
@@ -38,8 +40,9 @@ def audit() -> str:
         since=datetime.combine(form.since.data, time(), UTC)
         if form.since.data and not form.since.errors
         else None,
+        # The last day has no day after it to stop at: no upper bound then.
         until=datetime.combine(form.until.data + timedelta(days=1), time(), UTC)
-        if form.until.data and not form.until.errors
+        if form.until.data and not form.until.errors and form.until.data < date.max
         else None,
     )
     before = request.args.get("before", "")
