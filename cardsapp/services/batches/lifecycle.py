@@ -51,6 +51,11 @@ def move_batch(session: Session, batch: Batch, to: BatchStatus) -> None:
     )
 
 
+def labels_available(batch: Batch) -> bool:
+    """Whether a batch's address labels can still be drawn: built, not yet mailed or purged."""
+    return batch.status in (BatchStatus.READY, BatchStatus.PRINTED) and batch.purged_at is None
+
+
 def label_items(session: Session, box: AddressBox, batch: Batch) -> Iterator[LabelItem]:
     """One label per envelope, addresses decrypted in memory only, in envelope order."""
     query = (
@@ -75,6 +80,9 @@ def write_labels(
     """Render a batch's labels into `target` (a file-like object in memory)."""
     if batch.status in (BatchStatus.BUILDING, BatchStatus.FAILED):
         raise BatchNotReady("the batch is not ready")
+    if not labels_available(batch):
+        # Once the envelopes are in the post nobody needs their addresses again.
+        raise BatchNotReady("the batch is mailed: its labels are gone")
     return render_labels_pdf(
         target,  # type: ignore[arg-type]
         label_items(session, box, batch),

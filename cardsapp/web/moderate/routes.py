@@ -255,5 +255,5 @@ def picture(card_id: int) -> Response:
     except (MessageError, ValueError, OSError):
         abort(404)
     response = Response(image, mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "private, max-age=600"
+    response.headers["Cache-Control"] = "no-store"  # a message: never kept in a cache
     return response
