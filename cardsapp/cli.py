@@ -11,6 +11,12 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from cardsapp.extensions import db
 from cardsapp.models import Role
+from cardsapp.services.residue import ADDRESS_TABLES, PURGE_TABLES, scrub_after_delete
+
+SCRUB_INCOMPLETE = (
+    "Older transactions still see some deleted rows: their bytes stay in the database files "
+    "until the command is run again after those transactions end."
+)
 
 
 def _create_app() -> Flask:
@@ -161,6 +167,9 @@ def rotate_keys_command(batch_size: int, after_id: int) -> None:
 
     record_event(db.session, None, AuditAction.KEYS_ROTATED, None, count=total, via="cli")
     db.session.commit()
+    # The old ciphertexts are dead rows and WAL frames until the files are scrubbed.
+    if not scrub_after_delete(db.engine, ADDRESS_TABLES):
+        click.echo(SCRUB_INCOMPLETE)
     click.echo(f"Rotated {total} addresses to the current key. Older keys may now be removed.")
 
 
@@ -278,6 +287,8 @@ def purge_command() -> None:
     purged = purge_expired(db.session, config.data_dir, config.retention_days)
     rejected = purge_rejected(db.session, config.retention_days)
     db.session.commit()
+    if (purged or rejected) and not scrub_after_delete(db.engine, PURGE_TABLES):
+        click.echo(SCRUB_INCOMPLETE)
     click.echo(f"Purged {len(purged)} batches mailed over {config.retention_days} days ago.")
     click.echo(
         f"Purged the texts of {rejected} cards rejected over {config.retention_days} days ago."

@@ -131,4 +131,11 @@ def purge_expired() -> dict[str, list[str] | int]:
     with job_session() as session:
         purged = batches.purge_expired(session, config.data_dir, config.retention_days)
         rejected = review.purge_rejected(session, config.retention_days)
+    if purged or rejected:
+        # Committed by now: scrub what the purge left in the database files.
+        from cardsapp.extensions import db
+        from cardsapp.services.residue import PURGE_TABLES, scrub_after_delete
+
+        with _current_app().app_context():
+            scrub_after_delete(db.engine, PURGE_TABLES)
     return {"purged": purged, "rejected": rejected}
