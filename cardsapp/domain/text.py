@@ -19,6 +19,14 @@ DEFAULT_MAX_GRAPHEMES = 600
 DEFAULT_MAX_LINES = 25
 DEFAULT_MAX_WORD_GRAPHEMES = 60
 DEFAULT_MAX_SIGNATURE_GRAPHEMES = 60
+# Limits count characters as they are drawn (grapheme clusters), so what one character may
+# stack is bounded too: 'a' followed by 9,000 combining accents is one character that draws
+# a column of ink hundreds of lines tall (a preview then took 170 MB and failed). Three marks
+# on a letter cover every language we expect (Belarusian and Russian stress marks use one,
+# Vietnamese two); a cluster of more than eight code points is no letter, and emoji
+# sequences that long are refused by the font check anyway.
+MAX_MARKS_PER_CHARACTER = 3
+MAX_CODE_POINTS_PER_CHARACTER = 8
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -92,6 +100,17 @@ class ForbiddenCharacters(MessageError):
         # Most of these characters are invisible, so the page shows their code point and name.
         self.names = tuple(describe_char(c) for c in self.chars)
         super().__init__(field, chars=self.chars, names=self.names)
+
+
+class TooManyMarks(MessageError):
+    """A character carrying more accents (combining marks) than any language puts on one."""
+
+    code = "too_many_marks"
+
+    def __init__(self, limit: int, char: str, field: str = "message") -> None:
+        self.limit = limit
+        self.char = char
+        super().__init__(field, limit=limit, char=char[:MAX_CODE_POINTS_PER_CHARACTER])
 
 
 class MissingGlyphs(MessageError):
@@ -176,6 +195,17 @@ def _is_forbidden(char: str) -> bool:
     return category in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 
+def overloaded_character(text: str) -> str | None:
+    """The first character that stacks more marks or code points than one letter can hold."""
+    for cluster in _clusters(text):
+        if len(cluster) == 1:
+            continue
+        marks = sum(unicodedata.category(c).startswith("M") for c in cluster)
+        if marks > MAX_MARKS_PER_CHARACTER or len(cluster) > MAX_CODE_POINTS_PER_CHARACTER:
+            return cluster
+    return None
+
+
 def grapheme_count(text: str) -> int:
     """User-perceived characters: 'й', 'ў' or a flag emoji count as one."""
     return len(_GRAPHEME.findall(text))
@@ -209,6 +239,9 @@ def _validate(text: str, rules: MessageRules, field: str) -> str:
     forbidden = forbidden_characters(text)
     if forbidden:
         raise ForbiddenCharacters(forbidden, field=field)
+    overloaded = overloaded_character(text)
+    if overloaded is not None:
+        raise TooManyMarks(MAX_MARKS_PER_CHARACTER, overloaded, field=field)
     if not text.strip():
         raise EmptyMessage(field=field)
     length = grapheme_count(text)

@@ -83,7 +83,8 @@ def test_a_mistyped_environment_is_refused_not_run_as_development(monkeypatch, t
 
 
 @pytest.mark.parametrize(
-    "secret", ["12345678901234567890123456789012", "abcdefgh" * 5, "qwertyuiopasdfghjklzxcvbnm123456"]
+    "secret",
+    ["12345678901234567890123456789012", "abcdefgh" * 5, "qwertyuiopasdfghjklzxcvbnm123456"],
 )
 def test_production_refuses_a_guessable_secret(monkeypatch, tmp_path, secret):
     monkeypatch.setenv("CARDS_ENV", "production")

@@ -1,5 +1,39 @@
 // The writing page without reloads: a live character count and a live preview.
 // Progressive enhancement only: without this file the Preview button does the same by a full page.
+
+// Characters as the server counts them: cardsapp/domain/text.py normalises the message
+// (normalise_text) and counts grapheme clusters. The counter must say what the error will
+// say, to the character (tests/unit/test_counter_agreement.py runs both on random messages).
+(function (root) {
+  "use strict";
+  var NEWLINES = /\r\n|[\r\x85\u2028\u2029\x0b\x0c]/g;
+  var SPACES = /[\t\u1680\u2000-\u200a\u202f\u205f\u3000 ]+/g;
+  var LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?:[^\ud800-\udbff]|^)[\udc00-\udfff]/;
+  var segmenter = root.Intl && Intl.Segmenter ? new Intl.Segmenter("en", { granularity: "grapheme" }) : null;
+
+  function normalise(text) {
+    text = text.replace(NEWLINES, "\n").replace(/\u00ad/g, "");
+    if (LONE_SURROGATE.test(text)) { return text; }
+    text = text.normalize ? text.normalize("NFC") : text;
+    text = text.split("\n").map(function (line) {
+      return line.replace(SPACES, " ").replace(/^ +| +$/g, "");
+    }).join("\n");
+    return text.replace(/^\n+|\n+$/g, "").replace(/\n{3,}/g, "\n\n");
+  }
+
+  function characters(text) {
+    text = normalise(text);
+    if (segmenter) {
+      var n = 0;
+      for (var _ of segmenter.segment(text)) { n += 1; }
+      return n;
+    }
+    return Array.from(text).length;
+  }
+
+  root.cardsappText = { normalise: normalise, characters: characters };
+}(typeof window !== "undefined" ? window : globalThis));
+
 (function () {
   "use strict";
   var form = document.getElementById("write-form");
@@ -16,17 +50,9 @@
   var forms = JSON.parse(form.dataset.countForms);
   var language = form.dataset.language || "en";
   var plurals = window.Intl && Intl.PluralRules ? new Intl.PluralRules(language) : null;
-  var segmenter = window.Intl && Intl.Segmenter ? new Intl.Segmenter(language, { granularity: "grapheme" }) : null;
   var FIELDS = ["design", "message", "signature", "recipient"];
 
-  function characters(text) {
-    if (segmenter) {
-      var n = 0;
-      for (var _ of segmenter.segment(text)) { n += 1; }
-      return n;
-    }
-    return Array.from(text).length;
-  }
+  var characters = window.cardsappText.characters;
 
   function sentence(kind, n) {
     var category = plurals ? plurals.select(n) : (n === 1 ? "one" : "other");

@@ -1,0 +1,194 @@
+"""Regression tests for the findings of the security review (issue 16), one section each.
+
+Each test failed before its fix. Deeper tests of the same fixes live beside the code they
+guard (the route fuzz test, residue, sign-in, text limits).
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from cardsapp.extensions import db
+from cardsapp.models import Card, Role
+from tests.factories import (
+    STAFF_PASSWORD,
+    compile_catalogues,
+    csrf_token,
+    log_in,
+    make_approved_cards,
+    make_campaign,
+    make_card,
+    make_recipient,
+    make_user,
+    staff_csrf_token,
+)
+
+MESSAGE = "Warm wishes from a synthetic donor."
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _catalogues() -> None:
+    compile_catalogues()
+
+
+def card_count() -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count(Card.id))) or 0
+
+
+# --- 1. a HEAD request stored a card --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["HEAD", "GET", "OPTIONS", "PUT", "PATCH", "DELETE"])
+def test_only_a_post_with_its_token_stores_a_card(app, client, method):
+    make_campaign(db.session, designs=["tulips"])
+    db.session.commit()
+    body = {"design": "tulips", "message": MESSAGE, "recipient": "any", "send": "1"}
+    for _ in range(3):
+        answer = client.open(
+            "/write?x=1",
+            method=method,
+            data=body,
+            content_type="application/x-www-form-urlencoded",
+        )
+        assert answer.status_code < 500
+        assert answer.status_code != 303
+    assert card_count() == 0
+    # The same fields as a POST with the page's token do store a card.
+    token = csrf_token(client.get("/write").get_data(as_text=True))
+    assert client.post("/write", data={**body, "csrf_token": token}).status_code == 303
+    assert card_count() == 1
+
+
+def test_a_post_without_a_token_stores_nothing(app, client):
+    make_campaign(db.session, designs=["tulips"])
+    db.session.commit()
+    body = {"design": "tulips", "message": MESSAGE, "recipient": "any", "send": "1"}
+    assert client.post("/write", data=body).status_code == 400
+    assert card_count() == 0
+
+
+# --- 3. the staff session cookie held an unsalted hash of the client's address -----------------
+
+
+def _session_cookie(client) -> dict:
+    from flask.sessions import SecureCookieSessionInterface
+
+    serializer = SecureCookieSessionInterface().get_signing_serializer(client.application)
+    cookie = client.get_cookie("cardsapp_session")
+    return serializer.loads(cookie.value)
+
+
+def test_the_staff_session_cookie_holds_no_hash_of_the_address(app, client):
+    import hashlib
+
+    user = make_user(db.session, Role.MODERATOR)
+    db.session.commit()
+    agent = "Mozilla/5.0 (synthetic)"
+    client.environ_base.update(HTTP_USER_AGENT=agent, REMOTE_ADDR="198.51.100.7")
+    log_in(client, user.email)
+    stored = _session_cookie(client)["_id"]
+    for address in ("198.51.100.7", "127.0.0.1"):
+        plain = hashlib.sha512(f"{address}|{agent.encode()}".encode()).hexdigest()
+        assert stored != plain
+    # The same browser from another address (a phone moving between networks) stays in.
+    client.environ_base.update(REMOTE_ADDR="203.0.113.9")
+    assert client.get("/moderate").status_code == 200
+    # Another browser with the stolen cookie does not.
+    client.environ_base.update(HTTP_USER_AGENT="Another/1.0")
+    assert client.get("/moderate").status_code == 302
+
+
+# --- 6. labels of mailed and purged batches stayed downloadable ---------------------------------
+
+
+def test_labels_of_a_mailed_batch_are_gone(app, client):
+    from cardsapp.models import BatchLayout, BatchStatus
+    from cardsapp.render.designs import designs
+    from cardsapp.services.batches import build_batch, create_batch
+    from cardsapp.services.batches.lifecycle import move_batch
+
+    box = app.extensions["cardsapp.addresses"]
+    campaign = make_campaign(db.session)
+    for n in range(1, 3):
+        make_recipient(db.session, box, campaign, n)
+    make_approved_cards(db.session, campaign, 3)
+    addresser = make_user(db.session, Role.ADDRESSER)
+    db.session.commit()
+    campaign_id, user_id = campaign.id, addresser.id
+    batch = create_batch(db.session, campaign_id, 3, BatchLayout.HOME_A4, user_id)
+    db.session.commit()
+    config = app.extensions["cardsapp.config"]
+    build_batch(db.session, batch.id, config.data_dir, designs(config.designs_dir))
+    db.session.commit()
+    log_in(client, addresser.email)
+    labels = f"/batches/{batch.code}/labels.pdf"
+    assert client.get(labels).status_code == 200
+    move_batch(db.session, batch, BatchStatus.PRINTED)
+    db.session.commit()
+    assert client.get(labels).status_code == 200
+    move_batch(db.session, batch, BatchStatus.MAILED)
+    db.session.commit()
+    answer = client.get(labels)
+    assert answer.status_code == 404
+    assert b"Nowhere Lane" not in answer.data
+    assert "labels.pdf" not in client.get("/batches").get_data(as_text=True)
+
+
+# --- 8. other 5xx ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/language/ru?next=%2F%0D%0AX", "/language/be?next=%2F%0ASet-Cookie:x=1"]
+)
+def test_a_line_break_in_next_is_a_redirect_home_not_a_500(app, client, path):
+    answer = client.get(path)
+    assert answer.status_code == 302
+    assert "\n" not in answer.headers["Location"] and "X" not in answer.headers["Location"]
+
+
+def test_a_login_with_a_line_break_in_next_goes_home_not_500(app, client):
+    user = make_user(db.session, Role.MODERATOR)
+    db.session.commit()
+    token = staff_csrf_token(client)
+    answer = client.post(
+        "/login?next=%2F%0D%0AX",
+        data={"email": user.email, "password": STAFF_PASSWORD, "csrf_token": token},
+    )
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/moderate"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "until=9999-12-31",
+        "since=9999-12-31&until=9999-12-31",
+        "actor=99999999999999999999",
+        "actor=" + "9" * 200,
+        "before=99999999999999999999",
+        "since=0001-01-01",
+    ],
+)
+def test_audit_filters_at_the_edges_answer_without_error(app, client, query):
+    admin = make_user(db.session, Role.ADMIN)
+    db.session.commit()
+    log_in(client, admin.email)
+    assert client.get(f"/admin/audit?{query}").status_code == 200
+
+
+# --- 9. staff pages and pictures were cacheable ----------------------------------------------------
+
+
+def test_staff_pages_and_card_pictures_are_never_cached(app, client):
+    admin = make_user(db.session, Role.ADMIN)
+    campaign = make_campaign(db.session, designs=["tulips"])
+    card = make_card(db.session, campaign, design_slug="tulips")
+    db.session.commit()
+    assert client.get("/login").headers["Cache-Control"] == "no-store"
+    log_in(client, admin.email)
+    for path in ("/moderate", "/batches", "/reauth", f"/moderate/cards/{card.id}/picture.jpg", "/"):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        assert answer.headers["Cache-Control"] == "no-store", path
