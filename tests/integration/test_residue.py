@@ -52,8 +52,9 @@ def database_bytes(tmp_path: Path, tables: tuple[str, ...]) -> bytes:
         for table in tables:
             for relation in connection.execute(
                 text(
-                    "SELECT c.oid::regclass::text FROM pg_class c WHERE c.oid = CAST(:t AS regclass) "
-                    "OR c.oid = (SELECT reltoastrelid FROM pg_class WHERE oid = CAST(:t AS regclass))"
+                    "SELECT c.oid::regclass::text FROM pg_class c "
+                    "WHERE c.oid = CAST(:t AS regclass) OR c.oid = "
+                    "(SELECT reltoastrelid FROM pg_class WHERE oid = CAST(:t AS regclass))"
                 ),
                 {"t": table},
             ).scalars():
