@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Response, make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale, ngettext
 from markupsafe import escape
@@ -11,6 +9,7 @@ from markupsafe import escape
 from cardsapp.i18n import LANG_COOKIE, LANGUAGES
 from cardsapp.services.campaigns import campaign_phase
 from cardsapp.web import public_view
+from cardsapp.web.access import safe_next
 from cardsapp.web.donate import bp
 from cardsapp.web.donate.campaign import language, same_for_everyone, set_lasting_cookie
 from cardsapp.web.shared import share
@@ -63,10 +62,8 @@ def counter_badge() -> Response:
 @bp.get("/language/<code>")
 def choose_language(code: str) -> Response:
     """Remember a language choice and go back to the page it was made on."""
-    target = request.args.get("next", "")
-    # Only local paths: never an open redirect.
-    if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-        target = url_for("donate.landing")
+    # Only local paths: never an open redirect, never a broken header.
+    target = safe_next(request.args.get("next"), url_for("donate.landing"))
     response = make_response(redirect(target))
     remember_language(response, code)
     return response
