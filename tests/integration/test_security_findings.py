@@ -37,7 +37,7 @@ def card_count() -> int:
     return db.session.scalar(select(func.count(Card.id))) or 0
 
 
-# --- 1. a HEAD request stored a card --------------------------------------------------------------
+# --- 1. a HEAD request stored a card ----------
 
 
 @pytest.mark.parametrize("method", ["HEAD", "GET", "OPTIONS", "PUT", "PATCH", "DELETE"])
@@ -69,7 +69,7 @@ def test_a_post_without_a_token_stores_nothing(app, client):
     assert card_count() == 0
 
 
-# --- 3. the staff session cookie held an unsalted hash of the client's address -----------------
+# --- 3. the staff session cookie held an unsalted hash of the client's address ----------
 
 
 def _session_cookie(client) -> dict:
@@ -100,7 +100,7 @@ def test_the_staff_session_cookie_holds_no_hash_of_the_address(app, client):
     assert client.get("/moderate").status_code == 302
 
 
-# --- 6. labels of mailed and purged batches stayed downloadable ---------------------------------
+# --- 6. labels of mailed and purged batches stayed downloadable ----------
 
 
 def test_labels_of_a_mailed_batch_are_gone(app, client):
@@ -136,7 +136,7 @@ def test_labels_of_a_mailed_batch_are_gone(app, client):
     assert "labels.pdf" not in client.get("/batches").get_data(as_text=True)
 
 
-# --- 8. other 5xx ----------------------------------------------------------------------------------
+# --- 8. other 5xx ----------
 
 
 @pytest.mark.parametrize(
@@ -178,7 +178,7 @@ def test_audit_filters_at_the_edges_answer_without_error(app, client, query):
     assert client.get(f"/admin/audit?{query}").status_code == 200
 
 
-# --- 9. staff pages and pictures were cacheable ----------------------------------------------------
+# --- 9. staff pages and pictures were cacheable ----------
 
 
 def test_staff_pages_and_card_pictures_are_never_cached(app, client):
