@@ -246,7 +246,7 @@ def test_the_card_picture_is_the_printed_card(app, mod_client):
     assert response.status_code == 200
     assert response.mimetype == "image/jpeg"
     assert response.data[:3] == b"\xff\xd8\xff"
-    assert "private" in response.headers["Cache-Control"]
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_an_unknown_design_or_card_gives_no_picture_and_no_error(app, mod_client):

@@ -69,6 +69,35 @@ def test_a_post_without_a_token_stores_nothing(app, client):
     assert card_count() == 0
 
 
+# --- 2. combining marks: one "character" of 9,000 accents ----------
+
+
+@pytest.mark.parametrize("marks", [5, 7000, 9000])
+def test_a_letter_stacked_with_accents_is_refused_with_a_sentence_not_drawn(app, client, marks):
+    make_campaign(db.session, designs=["tulips"])
+    db.session.commit()
+    stacked = "Mama a" + "\u0301" * marks + " love"
+    token = csrf_token(client.get("/write").get_data(as_text=True))
+    fields = {"design": "tulips", "message": stacked, "recipient": "any", "csrf_token": token}
+    preview = client.post("/preview", data=fields, headers={"Accept": "application/json"})
+    assert preview.status_code == 422
+    assert "too many accents" in preview.get_json()["errors"]["message"]
+    sent = client.post("/write", data={**fields, "send": "1"})
+    assert sent.status_code == 422
+    assert "too many accents" in sent.get_data(as_text=True)
+    assert card_count() == 0
+
+
+def test_accents_a_language_puts_on_a_letter_are_welcome(app, client):
+    make_campaign(db.session, designs=["tulips"])
+    db.session.commit()
+    token = csrf_token(client.get("/write").get_data(as_text=True))
+    # A stress mark on a Cyrillic letter, on ё, and two on one letter.
+    message = "Ма\u0301ма, ё\u0301 а\u0301\u0301 Dobry\u0301 de\u0300n\u0301"
+    fields = {"design": "tulips", "message": message, "recipient": "any", "csrf_token": token}
+    assert client.post("/write", data={**fields, "send": "1"}).status_code == 303
+
+
 # --- 3. the staff session cookie held an unsalted hash of the client's address ----------
 
 

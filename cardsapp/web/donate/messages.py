@@ -57,6 +57,12 @@ def error_sentence(error: MessageError) -> str:
             "Please remove these invisible or special characters: %(names)s.",
             names=", ".join(data.get("names") or ()),  # type: ignore[arg-type]
         )
+    if code == "too_many_marks":
+        return _(
+            "One letter carries too many accents (at most %(num)d fit on a letter). Please "
+            "remove the extra ones.",
+            num=data["limit"],
+        )
     if code == "missing_glyphs":
         chars = tuple(data.get("chars") or ())  # type: ignore[arg-type]
         return ngettext(
