@@ -101,17 +101,24 @@ def create_user_command(email: str, roles: tuple[str, ...]) -> None:
 
 
 @click.command("import-recipients")
-@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--campaign", "slug", default=None, help="Campaign slug (default: the current one).")
+@click.option(
+    "--encoding",
+    type=click.Choice(["cp1251"]),
+    default=None,
+    help="Convert a CSV saved in the Windows Cyrillic encoding (default: UTF-8 only).",
+)
 @with_appcontext
-def import_recipients_command(csv_file: Path, slug: str | None) -> None:
-    """Import recipients from a UTF-8 CSV file: all of them, or none if any line is wrong."""
+def import_recipients_command(file: Path, slug: str | None, encoding: str | None) -> None:
+    """Import recipients from a .csv (UTF-8, comma or semicolon) or .xlsx file: all or none."""
     from sqlalchemy import select
 
     from cardsapp.models import Campaign
     from cardsapp.services.audit import AuditAction, record_event
     from cardsapp.services.campaigns import current_campaign
-    from cardsapp.services.recipients import ImportRefused, import_recipients
+    from cardsapp.services.recipient_files import MAX_FILE_BYTES
+    from cardsapp.services.recipients import Encoding, ImportRefused, import_recipients
 
     if slug:
         campaign = db.session.scalars(select(Campaign).where(Campaign.slug == slug)).first()
@@ -120,25 +127,29 @@ def import_recipients_command(csv_file: Path, slug: str | None) -> None:
     if campaign is None:
         raise click.ClickException("No such campaign: create one first (or run `cardsapp demo`).")
     box = current_app.extensions["cardsapp.addresses"]
+    with file.open("rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
     try:
-        added = import_recipients(db.session, box, campaign, csv_file.read_bytes())
+        added = import_recipients(
+            db.session, box, campaign, data, Encoding(encoding) if encoding else None
+        )
     except ImportRefused as exc:
         db.session.rollback()
         for error in exc.errors:
             click.echo(error.describe(), err=True)
         raise click.ClickException(
-            f"{len(exc.errors)} line(s) with errors in {csv_file.name}: nothing was imported."
+            f"{len(exc.errors)} line(s) with errors in {file.name}: nothing was imported."
         ) from exc
     record_event(
         db.session,
         None,
         AuditAction.RECIPIENTS_IMPORTED,
         f"campaign:{campaign.id}",
-        count=len(added),
+        count=added,
         via="cli",
     )
     db.session.commit()
-    click.echo(f"Imported {len(added)} recipients into campaign {campaign.slug}.")
+    click.echo(f"Imported {added} recipients into campaign {campaign.slug}.")
 
 
 @click.command("rotate-keys")

@@ -66,6 +66,13 @@ class PrintFormat(enum.StrEnum):
     POSTCARD = "postcard"  # A6, the design with the message, and a back to post it by
 
 
+class Erasure(enum.StrEnum):
+    """Why a recipient's address was erased; her counts stay."""
+
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    DELETED = "deleted"
+
+
 class Role(enum.StrEnum):
     MODERATOR = "moderator"
     PRINTER = "printer"
@@ -112,6 +119,10 @@ class Campaign(Base):
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
 
+def _label_search(context: object) -> str:
+    return str(context.get_current_parameters()["public_label"]).casefold()[:200]  # type: ignore[attr-defined]
+
+
 class Recipient(Base):
     __tablename__ = "recipients"
     __table_args__ = (Index("ix_recipients_fair", "campaign_id", "paused", "cards_assigned"),)
@@ -121,13 +132,18 @@ class Recipient(Base):
     public_id: Mapped[str] = mapped_column(String(16), unique=True, default=lambda: random_code(10))
     # What donors see, e.g. "Mother of a prisoner in Minsk region"; never the name.
     public_label: Mapped[str] = mapped_column(String(200))
-    # Fernet token of the JSON name and address; see cardsapp/crypto.py.
-    address_token: Mapped[bytes] = mapped_column(LargeBinary)
+    # The label case-folded in Python, for searching: SQLite's lower() knows only ASCII.
+    label_search: Mapped[str] = mapped_column(String(200), default=_label_search, server_default="")
+    # Fernet token of the JSON name and address; see cardsapp/crypto.py. None once erased.
+    address_token: Mapped[bytes | None] = mapped_column(LargeBinary)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     cap_per_batch: Mapped[int | None] = mapped_column(Integer)
     cap_per_campaign: Mapped[int | None] = mapped_column(Integer)
     cards_assigned: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    # Set when her address is erased (consent withdrawn, or deleted); she is paused then.
+    erasure: Mapped[Erasure | None] = mapped_column(_enum(Erasure, "recipient_erasure"))
+    erased_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
     campaign: Mapped[Campaign] = relationship()
 

@@ -31,6 +31,9 @@ class AuditAction(enum.StrEnum):
     RECIPIENT_PAUSED = "recipient_paused"
     RECIPIENT_RESUMED = "recipient_resumed"
     RECIPIENT_CAPS_CHANGED = "recipient_caps_changed"
+    RECIPIENT_CONSENT_WITHDRAWN = "recipient_consent_withdrawn"
+    RECIPIENT_DELETED = "recipient_deleted"
+    ADDRESS_CHANGED = "address_changed"
     CAMPAIGN_CHANGED = "campaign_changed"
     USER_CREATED = "user_created"
     USER_INVITED = "user_invited"
@@ -38,6 +41,9 @@ class AuditAction(enum.StrEnum):
     USER_ROLES_CHANGED = "user_roles_changed"
     USER_DEACTIVATED = "user_deactivated"
     USER_REACTIVATED = "user_reactivated"
+    USER_DELETED = "user_deleted"
+    INVITE_REISSUED = "invite_reissued"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an audit action, not a secret
     KEYS_ROTATED = "keys_rotated"
 
 

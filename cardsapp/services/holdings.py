@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cardsapp.models import AuditEvent, Batch, BatchStatus, Campaign, Recipient, User
+from cardsapp.models import AuditEvent, Batch, BatchStatus, Campaign, Erasure, Recipient, User
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,11 @@ class Holdings:
     """Counts kept cheap: small tables counted, the cards table only through counters."""
 
     retention_days: int
+    # Addresses held now; withdrawn and deleted recipients are counts with no address.
     recipients: int
     paused_recipients: int
+    withdrawn_recipients: int
+    deleted_recipients: int
     cards_written: int
     participants: int
     staff_accounts: int
@@ -47,11 +50,20 @@ def data_holdings(session: Session, retention_days: int) -> Holdings:
         .order_by(Batch.mailed_at)
         .limit(50)
     ).all()
+    by_state: dict[str, int] = {}
+    for erasure, paused, count in session.execute(
+        select(Recipient.erasure, Recipient.paused, func.count(Recipient.id)).group_by(
+            Recipient.erasure, Recipient.paused
+        )
+    ):
+        state = erasure.value if erasure else ("paused" if paused else "active")
+        by_state[state] = by_state.get(state, 0) + count
     return Holdings(
         retention_days=retention_days,
-        recipients=session.scalar(select(func.count(Recipient.id))) or 0,
-        paused_recipients=session.scalar(select(func.count(Recipient.id)).where(Recipient.paused))
-        or 0,
+        recipients=by_state.get("active", 0) + by_state.get("paused", 0),
+        paused_recipients=by_state.get("paused", 0),
+        withdrawn_recipients=by_state.get(Erasure.CONSENT_WITHDRAWN.value, 0),
+        deleted_recipients=by_state.get(Erasure.DELETED.value, 0),
         cards_written=int(totals[0]),
         participants=int(totals[1]),
         staff_accounts=session.scalar(select(func.count(User.id))) or 0,

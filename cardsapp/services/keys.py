@@ -23,7 +23,7 @@ def rotate_address_batch(
     """Re-encrypt up to batch_size addresses with id > after_id; the caller commits."""
     rows = session.execute(
         select(Recipient.id, Recipient.address_token)
-        .where(Recipient.id > after_id)
+        .where(Recipient.id > after_id, Recipient.address_token.is_not(None))
         .order_by(Recipient.id)
         .limit(batch_size)
     ).all()

@@ -106,6 +106,7 @@ def samples(app) -> dict[str, object]:
         "filename": "css/site.css",
         "code": "NOSUCHCODE",
         "token": "no-such-invite",
+        "kind": "csv",
     }
 
 

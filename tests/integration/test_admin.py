@@ -75,12 +75,12 @@ def test_a_csv_with_bad_rows_imports_nothing_and_names_every_bad_line(app, admin
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     for line, words in [
-        (4, "public_label is empty"),
-        (5, "already used"),
-        (6, "7 columns"),
-        (7, "invisible or control"),
+        (4, "Line 4, public label (public_label): it is empty"),
+        (5, "Line 5: the public label is already used"),
+        (6, "Line 6: the line does not have 7 columns"),
+        (7, "Line 7, public label (public_label): it holds invisible or control"),
     ]:
-        assert f"Line {line}: " in page and words in page
+        assert words in page, line
     assert "Line 2:" not in page and "Line 3:" not in page
     assert _recipients() == 0
     assert "3 Fake Street" not in page  # errors name the line and column, never the value

@@ -27,6 +27,7 @@ from cardsapp.render.labels_pdf import DEFAULT_SHEET, LabelItem, render_labels_p
 from cardsapp.services.batches.policy import BatchNotReady, IllegalBatchMove
 
 log = logging.getLogger(__name__)
+DELETED_LABEL = ("Recipient deleted:", "do not post this envelope.", "Destroy its cards.")
 
 
 def move_batch(session: Session, batch: Batch, to: BatchStatus) -> None:
@@ -65,8 +66,13 @@ def label_items(session: Session, box: AddressBox, batch: Batch) -> Iterator[Lab
         .order_by(Envelope.position)
     )
     for code, count, token in session.execute(query):
+        routing = f"{batch.code} · {code} · {count}"
+        if token is None:
+            # Her address was erased after the batch was built: the envelope must not go.
+            yield LabelItem(routing, DELETED_LABEL)
+            continue
         address = box.open(token)
-        yield LabelItem(f"{batch.code} · {code} · {count}", tuple(address.lines()))
+        yield LabelItem(routing, tuple(address.lines()))
 
 
 def write_labels(

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     EmailField,
@@ -81,7 +82,25 @@ for _name, _field in {
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
+    file = FileField(
+        _l("File (.csv or .xlsx)"), validators=[FileRequired(_l("Choose a .csv or .xlsx file."))]
+    )
+    convert_cp1251 = BooleanField(
+        _l("The file is in the Windows Cyrillic encoding (Windows-1251): convert it to UTF-8")
+    )
+
+
+class AddressForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[Length(max=120)])
+    address_line1 = StringField(_l("Address line 1"), validators=[Length(max=120)])
+    address_line2 = StringField(_l("Address line 2"), validators=[Length(max=120)])
+    city = StringField(_l("City"), validators=[Length(max=120)])
+    postcode = StringField(_l("Postcode"), validators=[Length(max=20)])
+    country = StringField(_l("Country"), validators=[Length(max=120)])
+
+
+class EraseForm(FlaskForm):
+    confirm = BooleanField(_l("Yes, erase her address now; this cannot be undone"))
 
 
 class CapsForm(FlaskForm):
