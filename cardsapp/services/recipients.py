@@ -8,7 +8,8 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from cardsapp.crypto import AddressBox, PostalAddress
-from cardsapp.models import Campaign, Erasure, Recipient, random_code, utcnow
+from cardsapp.domain.envelopes import random_code
+from cardsapp.models import Campaign, Erasure, Recipient, utcnow
 from cardsapp.services.recipient_files import (
     Encoding,
     ImportRefused,

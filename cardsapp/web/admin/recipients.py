@@ -53,6 +53,10 @@ def _room_for_recipient_files(endpoint: str | None, _values: object) -> None:
     # Runs before CSRF parses the body: a 10,000-row file is larger than other forms.
     if endpoint == "admin.import_csv":
         request.max_content_length = MAX_FILE_BYTES + 64 * 1024
+        # Werkzeug's multipart parser holds up to one read chunk (64 KiB) plus the rest of
+        # a line in memory and checks that against this limit, so a file of more than a
+        # few lines needs more than the site's 64 KiB; the form's own fields stay small.
+        request.max_form_memory_size = 1024 * 1024
 
 
 def _campaigns() -> list[Campaign]:
