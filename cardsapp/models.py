@@ -125,7 +125,12 @@ def _label_search(context: object) -> str:
 
 class Recipient(Base):
     __tablename__ = "recipients"
-    __table_args__ = (Index("ix_recipients_fair", "campaign_id", "paused", "cards_assigned"),)
+    __table_args__ = (
+        Index("ix_recipients_fair", "campaign_id", "paused", "cards_assigned"),
+        # The admin's list pages in id order; its count and search read only this index.
+        Index("ix_recipients_page", "campaign_id", "id"),
+        Index("ix_recipients_search", "campaign_id", "erasure", "label_search"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))

@@ -35,6 +35,10 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("label_search", sa.String(length=200), nullable=False, server_default="")
         )
+    op.create_index("ix_recipients_page", "recipients", ["campaign_id", "id"])
+    op.create_index(
+        "ix_recipients_search", "recipients", ["campaign_id", "erasure", "label_search"]
+    )
     # Python's casefold, not SQL's lower(): SQLite's lower() knows only ASCII.
     connection = op.get_bind()
     recipients = sa.table(
@@ -49,6 +53,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_recipients_search", table_name="recipients")
+    op.drop_index("ix_recipients_page", table_name="recipients")
     with op.batch_alter_table("recipients", schema=None) as batch_op:
         batch_op.drop_column("label_search")
         batch_op.drop_column("erased_at")
