@@ -134,6 +134,14 @@ def log_in(client: object, email: str, password: str = STAFF_PASSWORD) -> object
     )
 
 
+def logged_in_admin(session: Session, client: object, email: str = "admin@example.org") -> User:
+    """An admin account, logged in on the test client."""
+    user = make_user(session, Role.ADMIN, email=email)
+    session.commit()
+    log_in(client, email)
+    return user
+
+
 def approved_message(n: int) -> str:
     """A synthetic approved message that can be searched for in a PDF."""
     return f"Warm wishes number {n:05d} from a test donor."

@@ -15,6 +15,7 @@ from cardsapp.services.recipients import open_address
 from tests.factories import (
     fake_address,
     log_in,
+    logged_in_admin,
     make_campaign,
     make_card,
     make_recipient,
@@ -25,9 +26,7 @@ from tests.factories import staff_csrf_token as token
 
 @pytest.fixture
 def admin_client(app, client):
-    make_user(db.session, Role.ADMIN, email="admin@example.org")
-    db.session.commit()
-    log_in(client, "admin@example.org")
+    logged_in_admin(db.session, client)
     return client
 
 

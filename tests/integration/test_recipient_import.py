@@ -11,16 +11,33 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from cardsapp.extensions import db
-from cardsapp.models import Recipient, Role
+from cardsapp.models import Recipient
 from cardsapp.services.recipients import open_address
-from tests.factories import compile_catalogues, log_in, make_campaign, make_user
+from tests.factories import compile_catalogues, logged_in_admin, make_campaign
 from tests.factories import staff_csrf_token as token
 
 COLUMNS = "public_label,name,address_line1,address_line2,city,postcode,country"
 ROWS = [
-    ["Mother in Example region", "Testa Uno", "1 Fake Street", "", "Fictionville", "FX001", "Nowhereland"],
-    ["Мама з Прыкладнага раёна", "Прыкладная Адна", "вул. Узорная 2", "кв. 3", "Прыкладск", "220000", "Узорная"],
-]  # fmt: skip
+    [
+        "Mother in Example region",
+        "Testa Uno",
+        "1 Fake Street",
+        "",
+        "Fictionville",
+        "FX001",
+        "Nowhereland",
+    ],
+    [
+        "Мама з Прыкладнага раёна",
+        "Прыкладная Адна",
+        "вул. Узорная 2",
+        "кв. 3",
+        "Прыкладск",
+        "220000",
+        "Узорная",
+    ],
+]
+HEADER = COLUMNS.split(",")
 
 
 def _csv(delimiter: str = ",", rows=ROWS) -> str:
@@ -28,7 +45,7 @@ def _csv(delimiter: str = ",", rows=ROWS) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
-def _xlsx(rows=ROWS, header=COLUMNS.split(",")) -> bytes:
+def _xlsx(rows=ROWS, header=HEADER) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.append(header)
@@ -41,9 +58,7 @@ def _xlsx(rows=ROWS, header=COLUMNS.split(",")) -> bytes:
 
 @pytest.fixture
 def admin_client(app, client):
-    make_user(db.session, Role.ADMIN, email="admin@example.org")
-    db.session.commit()
-    log_in(client, "admin@example.org")
+    logged_in_admin(db.session, client)
     return client
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cardsapp.services.recipients import ImportRefused, parse_recipients_csv
+from cardsapp.services.recipient_files import ImportRefused
+from cardsapp.services.recipient_files import parse_recipient_file as parse_recipients_csv
 
 HEADER = "public_label,name,address_line1,address_line2,city,postcode,country\n"
 
