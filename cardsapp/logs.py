@@ -8,11 +8,13 @@ the filter is the net under that rule.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
 import sys
 from datetime import UTC, datetime
+from typing import TextIO
 
 # Fields that must never reach a log line, whatever a caller passes in `extra=`.
 REFUSED_FIELDS = frozenset(
@@ -32,14 +34,27 @@ REFUSED_FIELDS = frozenset(
 )
 EMAIL = re.compile(r"[^\s@]+@[^\s@]+")
 IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
-IPV6 = re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\b|::1\b")
+# Anything shaped like an IPv6 address; only what `ipaddress` accepts is masked, so that a
+# duration ("0:00:00.084745") or a time of day ("01:35:04") is left alone.
+IPV6_LIKE = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
 MASK = "[redacted]"
+# Loggers whose INFO lines say nothing an operator acts on (Alembic names each of its
+# plugins every time a command starts).
+QUIET_LOGGERS = ("alembic.runtime.plugins",)
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
 def redact(text: str) -> str:
     """Mask e-mail and IP addresses in a log text."""
-    return IPV6.sub(MASK, IPV4.sub(MASK, EMAIL.sub(MASK, text)))
+    return IPV6_LIKE.sub(_mask_ipv6, IPV4.sub(MASK, EMAIL.sub(MASK, text)))
+
+
+def _mask_ipv6(match: re.Match[str]) -> str:
+    try:
+        ipaddress.IPv6Address(match.group())
+    except ValueError:
+        return match.group()
+    return MASK
 
 
 class PersonalDataFilter(logging.Filter):
@@ -75,7 +90,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(level: int = logging.INFO, stream: object = None) -> logging.Handler:
+def configure_logging(level: int = logging.INFO, stream: TextIO | None = None) -> logging.Handler:
     """Send every logger through the filter and the JSON formatter (idempotent)."""
     root = logging.getLogger()
     for handler in root.handlers:
@@ -89,4 +104,6 @@ def configure_logging(level: int = logging.INFO, stream: object = None) -> loggi
     root.setLevel(level)
     # Werkzeug's dev-server access log starts with the client address.
     logging.getLogger("werkzeug").addFilter(PersonalDataFilter())
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     return handler

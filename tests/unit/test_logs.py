@@ -5,7 +5,7 @@ import logging
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cardsapp.logs import MASK, JsonFormatter, PersonalDataFilter, redact
+from cardsapp.logs import MASK, JsonFormatter, PersonalDataFilter, configure_logging, redact
 
 
 def _log_line(**kwargs) -> dict:
@@ -57,3 +57,25 @@ def test_any_ipv4_address_is_masked(ip):
 def test_the_logger_name_and_level_are_kept():
     line = _log_line(msg="hello")
     assert line["logger"] == "test.logs" and line["level"] == "warning"
+
+
+def test_a_job_duration_in_a_worker_log_is_not_mistaken_for_an_ip_address():
+    # RQ: "Successfully completed ... job in 0:00:00.084745s"; was "in [redacted].084745s".
+    text = "Successfully completed worker.jobs.build_batch(12) job in 0:00:00.084745s on w1"
+    assert redact(text) == text
+
+
+def test_times_of_day_are_kept_and_ipv6_addresses_still_masked():
+    text = redact("at 01:35:04 from 2001:db8::7 and fe80::1%eth0 and ::1, then 1:2:3:4:5:6:7:8")
+    assert text == f"at 01:35:04 from {MASK} and {MASK}%eth0 and {MASK}, then {MASK}"
+
+
+@given(st.ip_addresses(v=6).map(str))
+def test_any_ipv6_address_is_masked(ip):
+    assert ip not in redact(f"GET / from {ip} ok")
+
+
+def test_alembic_does_not_name_its_plugins_in_the_logs_but_still_says_what_it_migrates():
+    configure_logging()
+    assert not logging.getLogger("alembic.runtime.plugins").isEnabledFor(logging.INFO)
+    assert logging.getLogger("alembic.runtime.migration").isEnabledFor(logging.INFO)
