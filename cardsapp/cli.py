@@ -36,6 +36,33 @@ def main() -> None:
     """cardsapp: greeting-card campaigns for people in hardship."""
 
 
+@main.command("healthcheck", with_appcontext=False)
+@click.option("--url", default=None, help="Check this /healthz URL (the web container).")
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.IntRange(0, 3600),
+    default=0,
+    help="Retry for up to this many seconds.",
+)
+def healthcheck_command(url: str | None, wait_seconds: int) -> None:
+    """Exit 0 when the site (--url), or else the database and Redis, answer; 1 if not."""
+    from cardsapp.config import Config
+    from cardsapp.health import database_check, http_check, redis_check, run_checks
+
+    if url:
+        checks = [http_check(url)]
+    else:
+        config = Config.from_env()
+        checks = [database_check(config.database_url)]
+        if config.redis_url:
+            checks.append(redis_check(config.redis_url))
+    if failures := run_checks(checks, wait_seconds):
+        click.echo("unhealthy: " + ", ".join(failures), err=True)
+        sys.exit(1)
+    click.echo("healthy")
+
+
 def design_slugs() -> list[str]:
     """The slugs of the designs shipped in card_designs/."""
     folder = current_app.extensions["cardsapp.config"].designs_dir
@@ -43,11 +70,23 @@ def design_slugs() -> list[str]:
 
 
 @click.command("init-db")
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.IntRange(0, 3600),
+    default=0,
+    help="First wait up to this many seconds for the database to answer.",
+)
 @with_appcontext
-def init_db_command() -> None:
+def init_db_command(wait_seconds: int) -> None:
     """Create or upgrade the database schema (safe to run again)."""
+    from cardsapp.health import database_check, run_checks
     from cardsapp.schema import upgrade_schema
 
+    # A container started with its database (compose's depends_on starts, it does not wait).
+    url = current_app.extensions["cardsapp.config"].database_url
+    if failures := run_checks([database_check(url)], wait_seconds):
+        raise click.ClickException(f"No database after {wait_seconds} s ({failures[0]}).")
     upgrade_schema(db.engine)
     click.echo("Database schema is up to date.")
 
