@@ -10,6 +10,8 @@ whole core's queue. Override with GUNICORN_WORKERS / GUNICORN_THREADS.
 
 import multiprocessing
 import os
+import shutil
+import tempfile
 
 from gunicorn.glogging import Logger
 
@@ -59,6 +61,15 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 control_socket_disable = True
 
+# /metrics on a port of its own, served by this master (cardsapp/web/metrics.py): the workers
+# count requests in files of a directory this master made, and the master adds them up when
+# Prometheus scrapes. The variable must be set before any process imports prometheus_client.
+# Empty CARDS_METRICS_BIND: no metrics server.
+METRICS_BIND = os.environ.get("CARDS_METRICS_BIND", "0.0.0.0:9100")
+_OWN_METRICS_DIR = bool(METRICS_BIND) and not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _OWN_METRICS_DIR:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="cardsapp-metrics-")
+
 
 class RedactingLogger(Logger):
     """Gunicorn's own log lines through cardsapp's personal-data filter.
@@ -95,3 +106,37 @@ def post_worker_init(worker: object) -> None:
     # second under load; frozen, they walk only what requests leave behind.
     gc.collect()
     gc.freeze()
+
+
+def when_ready(server: object) -> None:
+    """Serve /metrics from the master once it is listening (docs/operations.md)."""
+    if not METRICS_BIND:
+        return
+    from prometheus_client import start_http_server
+
+    from cardsapp.config import Config
+    from cardsapp.web.metrics import metrics_registry
+
+    config = Config.from_env()
+    host, _, port = METRICS_BIND.rpartition(":")
+    registry = metrics_registry(
+        config.database_url, config.redis_url, os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    )
+    try:
+        start_http_server(int(port), host or "0.0.0.0", registry=registry)  # noqa: S104
+    except OSError as exc:  # a second server on this machine (bench/load.py): serve the site
+        server.log.warning("metrics not served on %s: %s", METRICS_BIND, exc)  # type: ignore[attr-defined]
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker's live gauges stop counting when it exits (its counters stay summed)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
+def on_exit(server: object) -> None:
+    """Remove the metrics directory this master made."""
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

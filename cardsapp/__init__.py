@@ -14,7 +14,7 @@ def create_app(config: Config | None = None) -> Flask:
     from cardsapp.extensions import csrf, db, limiter
     from cardsapp.logs import configure_logging
     from cardsapp.services.public import PublicCache
-    from cardsapp.web import access, register_blueprints
+    from cardsapp.web import access, metrics, register_blueprints
     from cardsapp.web.overload import LateRequests
     from cardsapp.web.shared import SharedAnswers
 
@@ -56,6 +56,7 @@ def create_app(config: Config | None = None) -> Flask:
 
         hops = config.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    metrics.init_app(app)
     return app
 
 
