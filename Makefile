@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck format translations messages bench clean
+LOCKS  := requirements/runtime.txt requirements/dev.txt requirements/portable.in
+
+.PHONY: run test lint typecheck format translations messages bench lock image-test clean
 
 run: $(STAMP) translations
 	$(BIN)/cardsapp dev
@@ -38,11 +40,34 @@ messages: $(STAMP)
 bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
-$(STAMP): pyproject.toml
+# Exact versions with hashes from the lock, then the project itself. A lock older than
+# pyproject.toml (someone added a dependency and did not run `make lock`) does not break the
+# install: `pip check` finds what is missing and pip resolves it from pyproject's ranges.
+$(STAMP): pyproject.toml $(LOCKS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check >/dev/null || { \
+		echo "requirements/dev.txt is behind pyproject.toml (run make lock); resolving the rest"; \
+		$(BIN)/python -m pip install --quiet -e '.[dev]'; }
 	touch $(STAMP)
+
+# Refresh the locks from pyproject.toml's ranges: the newest releases, resolved against PyPI
+# only (this machine's pip configuration may add local indexes the image cannot reach).
+PIP_COMPILE := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links --upgrade
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	test -x $(BIN)/pip-compile || $(BIN)/python -m pip install --quiet pip-tools
+	$(PIP_COMPILE) --output-file requirements/runtime.txt pyproject.toml requirements/portable.in
+	$(PIP_COMPILE) --extra dev --output-file requirements/dev.txt pyproject.toml requirements/portable.in
+
+# Build the production image and boot compose.yaml with podman (as root; a few minutes).
+image-test:
+	.ci/image_test.sh
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis
