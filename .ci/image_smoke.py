@@ -1,0 +1,315 @@
+"""The image check's smoke test, run by .ci/image_test.sh against a booted compose.yaml.
+
+Through HTTP as people use the site, and through the worker container: /healthz, the
+containers' own healthchecks, `cardsapp demo` in the web container, a card written with the
+form's CSRF token, approved by a logged-in moderator, a batch built by the worker through
+Redis, cards.pdf downloaded and checked, the labels PDF after a fresh password, /metrics on
+its own port (and not on the site's), and the logs (no Alembic chatter, durations readable).
+Standard library only (pypdf is used when it is installed); the data is synthetic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import io
+import json
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MESSAGE = "Dear friend, spring is coming and we think of you every day. Smoke test 7412."
+SERVICES = ("migrate", "web", "worker", "redis", "postgres")
+
+
+def say(text: str) -> None:
+    """One line of progress."""
+    print(f"  smoke: {text}", flush=True)
+
+
+class AnyCookiePolicy(http.cookiejar.DefaultCookiePolicy):
+    """Production cookies are Secure; this check talks plain HTTP to 127.0.0.1."""
+
+    def return_ok_secure(self, cookie, request):  # type: ignore[no-untyped-def]
+        return True
+
+    def set_ok(self, cookie, request):  # type: ignore[no-untyped-def]
+        return True
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
+@dataclass
+class Answer:
+    status: int
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+@dataclass
+class Browser:
+    """A visitor with her own cookies."""
+
+    base: str
+    jar: http.cookiejar.CookieJar = field(
+        default_factory=lambda: http.cookiejar.CookieJar(AnyCookiePolicy())
+    )
+
+    def open(self, path: str, data: dict[str, str] | None = None, follow: bool = True) -> Answer:
+        handlers: list[urllib.request.BaseHandler] = [urllib.request.HTTPCookieProcessor(self.jar)]
+        if not follow:
+            handlers.append(NoRedirect())
+        opener = urllib.request.build_opener(*handlers)
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        request = urllib.request.Request(self.base + path, data=body)  # noqa: S310 (http only)
+        request.add_header("Accept-Language", "en")
+        try:
+            with opener.open(request, timeout=60) as response:
+                return Answer(
+                    response.status, response.url, dict(response.headers), response.read()
+                )
+        except urllib.error.HTTPError as exc:
+            return Answer(exc.code, exc.url, dict(exc.headers), exc.read())
+
+    def form_token(self, path: str) -> str:
+        """The CSRF token of the form on the page at `path`."""
+        page = self.open(path)
+        assert page.status == 200, f"GET {path}: {page.status}"
+        return csrf_token(page.text)
+
+    def log_in(self, email: str, password: str) -> None:
+        token = self.form_token("/login")
+        answer = self.open("/login", {"email": email, "password": password, "csrf_token": token})
+        assert answer.status == 200 and "/login" not in answer.url, f"login: {answer.status}"
+
+
+def csrf_token(html: str) -> str:
+    """The first CSRF token on a page."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def podman(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run podman; its output as text."""
+    return subprocess.run(  # noqa: S603 (our own arguments)
+        ["podman", *args],  # noqa: S607 (podman from PATH, as the shell script runs it)
+        capture_output=True,
+        text=True,
+        check=check,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def wait_for(what: str, probe, seconds: float):  # type: ignore[no-untyped-def]
+    """Call probe() until it returns something true, or fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = probe()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}")
+        time.sleep(1)
+
+
+def check_pdf(data: bytes, what: str) -> int:
+    """A PDF with at least one page; its page count (or 1 without pypdf)."""
+    assert data.startswith(b"%PDF-"), f"{what} is not a PDF"
+    assert b"%%EOF" in data[-1024:], f"{what} is cut short"
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        return 1
+    pages = len(PdfReader(io.BytesIO(data)).pages)
+    assert pages >= 1, f"{what} has no page"
+    return pages
+
+
+def run(project: str, base: str, metrics_out: Path | None) -> None:
+    """The whole smoke test; raises AssertionError on the first thing that is wrong."""
+    names = {service: f"{project}_{service}_1" for service in SERVICES}
+    started = time.monotonic()
+
+    def migrated() -> bool:
+        state = podman(
+            "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", names["migrate"]
+        ).stdout.split()
+        if state and state[0] == "exited" and state[1] != "0":
+            raise AssertionError(f"migrate exited with {state[1]}")
+        return state == ["exited", "0"]
+
+    wait_for("the migrations", migrated, 240)
+    say(f"migrations done after {time.monotonic() - started:.0f} s")
+    visitor = Browser(base)
+    wait_for("/healthz", lambda: visitor.open("/healthz").status == 200, 180)
+    health = json.loads(visitor.open("/healthz").body)
+    assert health == {"status": "ok", "database": "ok", "redis": "ok"}, health
+    say(f"/healthz ok after {time.monotonic() - started:.0f} s")
+    for service in ("web", "worker", "postgres"):
+        # The compose healthchecks, run as the runtime runs them.
+        result = podman("healthcheck", "run", names[service], check=False)
+        assert result.returncode == 0, f"{service} healthcheck: {result.stdout}{result.stderr}"
+    say("healthchecks of web, worker and postgres pass")
+
+    demo = podman("exec", names["web"], "cardsapp", "demo").stdout
+    logins = {
+        role: (email, password)
+        for role, email, password in re.findall(r"^\s*(\w+)\s+(\S+@\S+)\s+(\S+)\s*$", demo, re.M)
+    }
+    for role in ("moderator", "printer", "addresser"):
+        assert role in logins, f"no {role} login in `cardsapp demo` output"
+    say("demo campaign created in the web container")
+
+    # A donor writes a card.
+    donor = Browser(base)
+    page = donor.open("/write")
+    assert page.status == 200, f"GET /write: {page.status}"
+    designs = re.findall(r'name="design" value="([^"]+)"', page.text)
+    assert designs, "no design on the writing page"
+    sent = donor.open(
+        "/write",
+        {
+            "csrf_token": csrf_token(page.text),
+            "design": designs[0],
+            "message": MESSAGE,
+            "signature": "A friend",
+            "recipient": "any",
+            "website": "",
+            "send": "1",
+        },
+    )
+    reference = re.search(r'class="code">([^<]+)<', sent.text)
+    assert sent.status == 200 and reference, f"card not sent: {sent.status} {sent.url}"
+    reference_code = reference.group(1)
+    say(f"card {reference_code} written over HTTP")
+
+    # A moderator approves it.
+    moderator = Browser(base)
+    moderator.log_in(*logins["moderator"])
+    queue = moderator.open("/moderate")
+    cards = re.findall(r'<li class="queue-card[^"]*" id="card-(\d+)"(.*?)</li>', queue.text, re.S)
+    ours = [card_id for card_id, block in cards if reference_code in block]
+    assert ours, "the card is not in the moderation queue"
+    slug = re.search(r'name="campaign" value="([^"]+)"', queue.text)
+    decided = moderator.open(
+        f"/moderate/{ours[0]}",
+        {
+            "csrf_token": csrf_token(queue.text),
+            "action": "approve",
+            "campaign": slug.group(1) if slug else "",
+            "after": "",
+        },
+    )
+    assert decided.status == 200, f"approve: {decided.status}"
+    status = donor.open(f"/thanks/{reference_code}")
+    assert status.status == 200, f"status page: {status.status}"
+    say("card approved by a logged-in moderator")
+
+    # A printer builds a batch: the web enqueues, the worker container builds it.
+    printer = Browser(base)
+    printer.log_in(*logins["printer"])
+    token = printer.form_token("/batches")
+    created = printer.open(
+        "/batches",
+        {"csrf_token": token, "max_cards": "50", "layout": "home_a4"},
+        follow=False,
+    )
+    location = created.headers.get("Location", "")
+    code_match = re.search(r"#batch-(\w+)", location)
+    assert created.status in (302, 303) and code_match, f"batch not created: {location!r}"
+    code = code_match.group(1)
+
+    def ready() -> bool:
+        answer = printer.open(f"/batches/{code}/status.json")
+        state = json.loads(answer.body).get("status") if answer.status == 200 else None
+        assert state != "failed", f"batch {code} failed"
+        return state == "ready"
+
+    wait_for(f"batch {code} to be built by the worker", ready, 180)
+    cards_pdf = printer.open(f"/batches/{code}/cards.pdf")
+    assert cards_pdf.status == 200, f"cards.pdf: {cards_pdf.status}"
+    pages = check_pdf(cards_pdf.body, "cards.pdf")
+    say(f"batch {code} built by the worker; cards.pdf: {pages} pages, {len(cards_pdf.body)} bytes")
+
+    # An addresser types her password again, then downloads the labels.
+    addresser = Browser(base)
+    addresser.log_in(*logins["addresser"])
+    target = f"/batches/{code}/labels.pdf"
+    first = addresser.open(target, follow=False)
+    if first.status in (302, 303):
+        assert "/reauth" in first.headers.get("Location", ""), "labels: unexpected redirect"
+    reauth = f"/reauth?next={urllib.parse.quote(target)}"
+    token = addresser.form_token(reauth)
+    labels = addresser.open(reauth, {"csrf_token": token, "password": logins["addresser"][1]})
+    assert labels.status == 200, f"labels.pdf: {labels.status}"
+    assert labels.headers.get("Content-Type", "").startswith("application/pdf"), labels.url
+    label_pages = check_pdf(labels.body, "labels.pdf")
+    say(f"labels.pdf after a fresh password: {label_pages} pages")
+
+    # Metrics: on their own port inside the network, not on the site.
+    assert visitor.open("/metrics").status == 404, "/metrics must not be served on the site"
+    scrape = podman(
+        "exec",
+        names["web"],
+        "python",
+        "-c",
+        "import urllib.request; print(urllib.request.urlopen("
+        "'http://127.0.0.1:9100/metrics', timeout=10).read().decode())",
+    ).stdout
+    for expected in (
+        'cardsapp_http_requests_total{endpoint="donate.write"',
+        "cardsapp_http_request_duration_seconds_bucket",
+        'cardsapp_cards{status="approved"}',
+        'cardsapp_queue_jobs{queue="batches"}',
+        'cardsapp_batches{status="ready"}',
+        "cardsapp_batch_build_seconds_bucket",
+    ):
+        assert expected in scrape, f"/metrics lacks {expected}"
+    for personal in (reference_code, "Smoke test 7412", *(email for email, _ in logins.values())):
+        assert personal not in scrape, "/metrics shows personal data"
+    if metrics_out:
+        metrics_out.write_text(scrape)
+    say("/metrics scraped on port 9100, nothing personal in it")
+
+    migrate_log = podman("logs", names["migrate"]).stdout + podman("logs", names["migrate"]).stderr
+    assert "setup plugin" not in migrate_log, "Alembic chatter in the migrate logs"
+    worker_log = "".join(
+        getattr(podman("logs", names["worker"]), part) for part in ("stdout", "stderr")
+    )
+    assert re.search(r"job in \d+:\d\d:\d\d\.\d+s", worker_log), "no readable job duration"
+    say("logs: no Alembic chatter; the worker's job durations are readable")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--project", required=True)
+    parser.add_argument("--base", required=True, help="the site, e.g. http://127.0.0.1:8000")
+    parser.add_argument("--metrics-out", type=Path, default=None)
+    args = parser.parse_args()
+    try:
+        run(args.project, args.base.rstrip("/"), args.metrics_out)
+    except AssertionError as exc:
+        print(f"  smoke: FAILED: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
