@@ -36,24 +36,29 @@ def main() -> None:
     """cardsapp: greeting-card campaigns for people in hardship."""
 
 
+def wait_option(help_text: str):  # type: ignore[no-untyped-def]
+    """`--wait SECONDS` (0 to 3600, default 0), for commands that can wait for a service."""
+    return click.option(
+        "--wait", "wait_seconds", type=click.IntRange(0, 3600), default=0, help=help_text
+    )
+
+
 @main.command("healthcheck", with_appcontext=False)
 @click.option("--url", default=None, help="Check this /healthz URL (the web container).")
-@click.option(
-    "--wait",
-    "wait_seconds",
-    type=click.IntRange(0, 3600),
-    default=0,
-    help="Retry for up to this many seconds.",
-)
+@wait_option("Retry for up to this many seconds.")
 def healthcheck_command(url: str | None, wait_seconds: int) -> None:
     """Exit 0 when the site (--url), or else the database and Redis, answer; 1 if not."""
-    from cardsapp.config import Config
+    from cardsapp.config import Config, ConfigError
     from cardsapp.health import database_check, http_check, redis_check, run_checks
 
     if url:
         checks = [http_check(url)]
     else:
-        config = Config.from_env()
+        try:
+            config = Config.from_env()
+        except ConfigError as error:
+            click.echo(f"cardsapp: {error}", err=True)
+            sys.exit(2)
         checks = [database_check(config.database_url)]
         if config.redis_url:
             checks.append(redis_check(config.redis_url))
@@ -70,13 +75,7 @@ def design_slugs() -> list[str]:
 
 
 @click.command("init-db")
-@click.option(
-    "--wait",
-    "wait_seconds",
-    type=click.IntRange(0, 3600),
-    default=0,
-    help="First wait up to this many seconds for the database to answer.",
-)
+@wait_option("First wait up to this many seconds for the database to answer.")
 @with_appcontext
 def init_db_command(wait_seconds: int) -> None:
     """Create or upgrade the database schema (safe to run again)."""

@@ -88,3 +88,9 @@ def test_init_db_with_a_wait_migrates_a_database_that_answers(app, runner):
     result = runner.invoke(args=["init-db", "--wait", "30"])
     assert result.exit_code == 0, result.output
     assert "up to date" in result.output
+
+
+def test_healthcheck_says_in_one_line_what_is_wrong_with_the_configuration():
+    result = healthcheck(CARDS_ENV="production", SECRET_KEY="", CARDS_ADDRESS_KEYS="")
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "SECRET_KEY" in result.output
