@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from cardsapp.extensions import db
-from cardsapp.models import Role
+from cardsapp.models import Campaign, Role
 from cardsapp.services.residue import ADDRESS_TABLES, PURGE_TABLES, scrub_after_delete
 
 SCRUB_INCOMPLETE = (
@@ -72,6 +72,23 @@ def design_slugs() -> list[str]:
     """The slugs of the designs shipped in card_designs/."""
     folder = current_app.extensions["cardsapp.config"].designs_dir
     return sorted(p.parent.name for p in folder.glob("*/design.toml"))
+
+
+def chosen_campaign(slug: str | None) -> Campaign:
+    """The campaign --campaign names; without it, the only one not archived; else an error."""
+    from cardsapp.services.campaigns import campaign_by_slug, sole_active_campaign
+
+    campaign = (
+        campaign_by_slug(db.session, slug, staff=True) if slug else sole_active_campaign(db.session)
+    )
+    if campaign is not None:
+        return campaign
+    if slug:
+        raise click.ClickException(f"No campaign {slug!r}: `cardsapp campaign` lists them.")
+    raise click.ClickException(
+        "Say which campaign with --campaign SLUG (none, or several, are running); "
+        "create one with `cardsapp create-campaign`."
+    )
 
 
 @click.command("init-db")
@@ -150,20 +167,11 @@ def create_user_command(email: str, roles: tuple[str, ...]) -> None:
 @with_appcontext
 def import_recipients_command(file: Path, slug: str | None, encoding: str | None) -> None:
     """Import recipients from a .csv (UTF-8, comma or semicolon) or .xlsx file: all or none."""
-    from sqlalchemy import select
-
-    from cardsapp.models import Campaign
     from cardsapp.services.audit import AuditAction, record_event
-    from cardsapp.services.campaigns import current_campaign
     from cardsapp.services.recipient_files import MAX_FILE_BYTES
     from cardsapp.services.recipients import Encoding, ImportRefused, import_recipients
 
-    if slug:
-        campaign = db.session.scalars(select(Campaign).where(Campaign.slug == slug)).first()
-    else:
-        campaign = current_campaign(db.session)
-    if campaign is None:
-        raise click.ClickException("No such campaign: create one first (or run `cardsapp demo`).")
+    campaign = chosen_campaign(slug)
     box = current_app.extensions["cardsapp.addresses"]
     with file.open("rb") as handle:
         data = handle.read(MAX_FILE_BYTES + 1)
@@ -237,20 +245,12 @@ def rotate_keys_command(batch_size: int, after_id: int) -> None:
 @with_appcontext
 def build_batch_command(max_cards: int | None, layout: str, slug: str | None, wait: bool) -> None:
     """Claim approved cards into a new print batch and print its code."""
-    from sqlalchemy import select
-
-    from cardsapp.models import BatchLayout, BatchStatus, Campaign
+    from cardsapp.models import BatchLayout, BatchStatus
     from cardsapp.render.designs import designs
     from cardsapp.services.batches import BatchError, build_batch, create_batch
-    from cardsapp.services.campaigns import current_campaign
 
     config = current_app.extensions["cardsapp.config"]
-    if slug:
-        campaign = db.session.scalars(select(Campaign).where(Campaign.slug == slug)).first()
-    else:
-        campaign = current_campaign(db.session)
-    if campaign is None:
-        raise click.ClickException("No such campaign.")
+    campaign = chosen_campaign(slug)
     campaign_id = campaign.id
     db.session.rollback()  # the claim starts its own transaction
     try:
@@ -358,4 +358,8 @@ def init_app(app: Flask) -> None:
     ):
         app.cli.add_command(command)
     for command in (build_batch_command, export_batch_command, purge_command):
+        app.cli.add_command(command)
+    from cardsapp.campaign_cli import campaign_command, create_campaign_command
+
+    for command in (create_campaign_command, campaign_command):
         app.cli.add_command(command)

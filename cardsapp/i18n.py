@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import dates
 from babel.support import NullTranslations, Translations
 from flask import Flask, g, request
 from flask_babel import get_locale, get_translations
@@ -38,6 +43,19 @@ def localized(texts: dict[str, str] | None) -> str:
     return next(iter(texts.values()), "")
 
 
+class _Zoned(Protocol):
+    timezone: str
+
+
+def campaign_time(value: datetime, campaign: _Zoned, pattern: str = "d MMMM y, HH:mm z") -> str:
+    """A moment as the campaign's own clock shows it (never bare UTC), in this language."""
+    try:
+        zone = ZoneInfo(campaign.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return dates.format_datetime(value, pattern, tzinfo=zone, locale=str(get_locale() or "en"))
+
+
 def _translations() -> Translations | NullTranslations:
     """This request's catalogue, looked up once per locale rather than once per string."""
     locale = get_locale()
@@ -67,4 +85,5 @@ def init_app(app: Flask) -> None:
             "languages": LANGUAGES,
             "current_language": str(get_locale() or "en"),
             "localized": localized,
+            "campaign_time": campaign_time,
         }

@@ -24,11 +24,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from cardsapp.domain.envelopes import CODE_ALPHABET, random_code
-from cardsapp.domain.states import BatchStatus, CardStatus
+from cardsapp.domain.states import BatchStatus, CampaignStatus, CardStatus
 from cardsapp.extensions import Base
 
 # The models store the domain's states and use its public codes.
-__all__ = ["CODE_ALPHABET", "BatchStatus", "CardStatus", "random_code"]
+__all__ = ["CODE_ALPHABET", "BatchStatus", "CampaignStatus", "CardStatus", "random_code"]
 
 
 def utcnow() -> datetime:
@@ -117,6 +117,14 @@ class Campaign(Base):
     participants_count: Mapped[int] = mapped_column(Integer, default=0)
     cards_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    # A draft is seen by staff only; see domain/states.py for the moves.
+    status: Mapped[CampaignStatus] = mapped_column(
+        _enum(CampaignStatus, "campaign_status"), default=CampaignStatus.DRAFT
+    )
+    # IANA zone in which dates are typed and shown (never bare UTC).
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Minsk")
+    # Made by `cardsapp demo`: removed whole by `cardsapp demo --remove`.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 def _label_search(context: object) -> str:
@@ -162,6 +170,9 @@ class Participant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
     token_hash: Mapped[str] = mapped_column(String(64))
+    # Cards of this browser that count: sent and not rejected. The browser is counted
+    # while this is above zero (see services/counter.py for the rule).
+    live_cards: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class User(Base):
@@ -187,6 +198,8 @@ class User(Base):
     # SHA-256 of the link's token is kept, so a database copy cannot accept an invite.
     invite_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     invite_expires_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    # Made by `cardsapp demo`: removed with the demo campaign.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -276,6 +289,9 @@ class Card(Base):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
     envelope_id: Mapped[int | None] = mapped_column(ForeignKey("envelopes.id"))
     position_in_envelope: Mapped[int | None] = mapped_column(Integer)
+    # The sending browser, only while the card waits for review (a rejection then takes
+    # the browser off the counter when it was its last card); dropped at the decision.
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
 
     recipient: Mapped[Recipient | None] = relationship()
 

@@ -8,7 +8,16 @@ from itertools import count
 from sqlalchemy.orm import Session
 
 from cardsapp.crypto import AddressBox, PostalAddress
-from cardsapp.models import Campaign, Card, CardStatus, Recipient, Role, User, utcnow
+from cardsapp.models import (
+    Campaign,
+    CampaignStatus,
+    Card,
+    CardStatus,
+    Recipient,
+    Role,
+    User,
+    utcnow,
+)
 from cardsapp.services.recipients import add_recipient
 from cardsapp.services.users import create_user
 
@@ -29,6 +38,7 @@ def make_campaign(session: Session, **overrides: object) -> Campaign:
         "post_by": (now + timedelta(days=12)).date(),
         "watch_words": ["protest"],
         "designs": [],
+        "status": CampaignStatus.PUBLISHED,
     }
     values.update(overrides)
     campaign = Campaign(**values)

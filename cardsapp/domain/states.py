@@ -1,4 +1,4 @@
-"""A card's and a batch's states, and the one table of allowed moves for each.
+"""A campaign's, a card's and a batch's states, and the one table of allowed moves for each.
 
 Plain Python: the models store these enums, services move rows only through
 `check_card_move` / `check_batch_move` (or the set of states `card_sources` gives a
@@ -29,6 +29,13 @@ class BatchStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class CampaignStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+
 class IllegalTransition(ValueError):
     """A card or batch cannot move from its state to the one asked for."""
 
@@ -56,6 +63,15 @@ BATCH_MOVES: Mapping[BatchStatus, frozenset[BatchStatus]] = {
     BatchStatus.PRINTED: frozenset({BatchStatus.MAILED}),
     BatchStatus.MAILED: frozenset(),
     BatchStatus.FAILED: frozenset(),
+}
+
+# draft (staff only) --publish--> published (open between its dates) --close--> closed
+#   --archive--> archived. A draft may be archived unused; a closed campaign may reopen.
+CAMPAIGN_MOVES: Mapping[CampaignStatus, frozenset[CampaignStatus]] = {
+    CampaignStatus.DRAFT: frozenset({CampaignStatus.PUBLISHED, CampaignStatus.ARCHIVED}),
+    CampaignStatus.PUBLISHED: frozenset({CampaignStatus.CLOSED}),
+    CampaignStatus.CLOSED: frozenset({CampaignStatus.PUBLISHED, CampaignStatus.ARCHIVED}),
+    CampaignStatus.ARCHIVED: frozenset(),
 }
 
 # What a batch's move does to its cards.
@@ -91,6 +107,20 @@ def check_batch_move(current: str, wanted: str) -> None:
         allowed = False
     if not allowed:
         raise IllegalTransition(current, wanted, kind="batch")
+
+
+def can_campaign_move(current: str, wanted: str) -> bool:
+    """Whether the campaign table allows moving from `current` to `wanted`."""
+    try:
+        return CampaignStatus(wanted) in CAMPAIGN_MOVES[CampaignStatus(current)]
+    except ValueError:
+        return False
+
+
+def check_campaign_move(current: str, wanted: str) -> None:
+    """Raise IllegalTransition unless the campaign table allows the move."""
+    if not can_campaign_move(current, wanted):
+        raise IllegalTransition(current, wanted, kind="campaign")
 
 
 def card_sources(wanted: str) -> frozenset[CardStatus]:

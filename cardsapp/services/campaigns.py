@@ -1,8 +1,14 @@
-"""Which campaign is running, and whether it is open for writing."""
+"""Which campaign a page or command is about, and whether it is open for writing.
+
+One function per need, each written once: donors' bare routes (`default_campaign`), the
+list on / (`open_campaigns`), a named campaign (`campaign_by_slug`), staff pages
+(`staff_campaign_choice`) and commands (`sole_active_campaign`).
+"""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -10,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cardsapp.domain.languages import LANGUAGES
-from cardsapp.models import Campaign, utcnow
+from cardsapp.models import Campaign, CampaignStatus, utcnow
 
 
 class CampaignPhase(enum.StrEnum):
@@ -19,33 +25,116 @@ class CampaignPhase(enum.StrEnum):
     CLOSED = "closed"
 
 
-def current_campaign(session: Session, now: datetime | None = None) -> Campaign | None:
-    """The campaign donors see: the open one, else the next to open, else the last."""
-    now = now or utcnow()
-    open_now = session.scalars(
-        select(Campaign)
-        .where(Campaign.opens_at <= now, Campaign.closes_at > now)
-        .order_by(Campaign.closes_at)
-        .limit(1)
-    ).first()
-    if open_now:
-        return open_now
-    upcoming = session.scalars(
-        select(Campaign).where(Campaign.opens_at > now).order_by(Campaign.opens_at).limit(1)
-    ).first()
-    if upcoming:
-        return upcoming
-    return session.scalars(select(Campaign).order_by(Campaign.closes_at.desc()).limit(1)).first()
+# Donors may see these; a draft is for staff only, wherever it is asked for.
+DONOR_VISIBLE = (CampaignStatus.PUBLISHED, CampaignStatus.CLOSED, CampaignStatus.ARCHIVED)
+# Staff pick among these: archived campaigns are history, not work.
+ACTIVE = (CampaignStatus.DRAFT, CampaignStatus.PUBLISHED, CampaignStatus.CLOSED)
 
 
 def campaign_phase(campaign: Campaign, now: datetime | None = None) -> CampaignPhase:
-    """Not yet open, open, or closed."""
+    """Not yet open, open, or closed: the status first, then the dates."""
+    if campaign.status == CampaignStatus.DRAFT:
+        return CampaignPhase.NOT_YET_OPEN
+    if campaign.status != CampaignStatus.PUBLISHED:
+        return CampaignPhase.CLOSED
     now = now or utcnow()
     if now < campaign.opens_at:
         return CampaignPhase.NOT_YET_OPEN
     if now >= campaign.closes_at:
         return CampaignPhase.CLOSED
     return CampaignPhase.OPEN
+
+
+def donor_campaigns(session: Session) -> list[Campaign]:
+    """Every campaign a donor may see, oldest opening first (drafts never)."""
+    return list(
+        session.scalars(
+            select(Campaign)
+            .where(Campaign.status.in_(DONOR_VISIBLE))
+            .order_by(Campaign.opens_at, Campaign.id)
+        )
+    )
+
+
+def default_campaign(campaigns: Sequence[Campaign], now: datetime | None = None) -> Campaign | None:
+    """The campaign behind the bare donor routes (/write, /api/counter, /counter.svg).
+
+    Of the open ones, the one that opened first, so that opening another campaign never
+    moves an embedded badge or a shared /write link; else the next to open; else the one
+    that closed last. Never a draft nor an archived campaign. `campaigns` as
+    `donor_campaigns` gives them.
+    """
+    now = now or utcnow()
+    shown = [c for c in campaigns if c.status != CampaignStatus.ARCHIVED]
+    open_now = [c for c in shown if campaign_phase(c, now) is CampaignPhase.OPEN]
+    if open_now:
+        return min(open_now, key=lambda c: (c.opens_at, c.id))
+    upcoming = [c for c in shown if campaign_phase(c, now) is CampaignPhase.NOT_YET_OPEN]
+    if upcoming:
+        return min(upcoming, key=lambda c: (c.opens_at, c.id))
+    if shown:
+        return max(shown, key=lambda c: (c.closes_at, c.id))
+    return None
+
+
+def open_campaigns(campaigns: Sequence[Campaign], now: datetime | None = None) -> list[Campaign]:
+    """The campaigns open for writing now, in the order they opened."""
+    return [c for c in campaigns if campaign_phase(c, now) is CampaignPhase.OPEN]
+
+
+def campaign_by_slug(session: Session, slug: str, *, staff: bool = False) -> Campaign | None:
+    """The campaign with this slug; a draft only when `staff` asks."""
+    if not slug or len(slug) > 64:
+        return None
+    campaign = session.scalars(select(Campaign).where(Campaign.slug == slug)).first()
+    if campaign is None or (campaign.status == CampaignStatus.DRAFT and not staff):
+        return None
+    return campaign
+
+
+def staff_campaigns(session: Session) -> list[Campaign]:
+    """What staff pick from: open ones first, then the rest, newest first; no archived."""
+    campaigns = list(
+        session.scalars(
+            select(Campaign)
+            .where(Campaign.status.in_(ACTIVE))
+            .order_by(Campaign.opens_at.desc(), Campaign.id.desc())
+        )
+    )
+    now = utcnow()
+    return sorted(campaigns, key=lambda c: campaign_phase(c, now) is not CampaignPhase.OPEN)
+
+
+def staff_campaign_choice(session: Session, slug: str | None) -> Campaign | None:
+    """The campaign a staff page shows: the one named, else the first `staff_campaigns` gives.
+
+    The page names the campaign it shows and offers the others, so the choice is the
+    reader's, never a guess that another campaign's creation could change silently.
+    """
+    if slug:
+        named = campaign_by_slug(session, slug, staff=True)
+        if named is not None:
+            return named
+    campaigns = staff_campaigns(session)
+    return campaigns[0] if campaigns else None
+
+
+def all_campaigns(session: Session) -> list[Campaign]:
+    """Every campaign, newest opening first (the admin overview and the CLI list)."""
+    return list(session.scalars(select(Campaign).order_by(Campaign.opens_at.desc(), Campaign.id)))
+
+
+def campaigns_by_id(session: Session, ids: set[int]) -> dict[int, Campaign]:
+    """The campaigns with these ids, to name each row's campaign on a staff page."""
+    if not ids:
+        return {}
+    return {c.id: c for c in session.scalars(select(Campaign).where(Campaign.id.in_(ids)))}
+
+
+def sole_active_campaign(session: Session) -> Campaign | None:
+    """For commands without --campaign: the one campaign not archived, if only one is."""
+    campaigns = list(session.scalars(select(Campaign).where(Campaign.status.in_(ACTIVE)).limit(2)))
+    return campaigns[0] if len(campaigns) == 1 else None
 
 
 # --- admin settings -----------------------------------------------------------------------------

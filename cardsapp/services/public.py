@@ -1,10 +1,13 @@
-"""What every donor's request reads: the current campaign, its recipients and its counter.
+"""What every donor's request reads: a campaign, its recipients and its counter.
 
 On the day a campaign is shared widely, every page view, preview and submission needs the
-same three things, and they change rarely (the counter a few times a second at most). Each
+same few things, and they change rarely (the counter a few times a second at most). Each
 web process reads them from the database at most once every few seconds and shares the
-result between its threads. Submitting a card still checks the chosen recipient and the
-campaign's phase afresh; staff pages never use this cache.
+result between its threads: one directory of the campaigns donors may see, and one view
+per campaign (plus one for the bare routes). A view is about one campaign only, so one
+campaign's change never touches another's views. Submitting a card still checks the
+chosen recipient and the campaign's phase afresh; staff pages never use this cache, and a
+draft is never in it.
 """
 
 from __future__ import annotations
@@ -18,23 +21,28 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from cardsapp.models import Campaign, utcnow
-from cardsapp.services.campaigns import current_campaign
+from cardsapp.services.campaigns import campaign_by_slug, default_campaign, donor_campaigns
 from cardsapp.services.counter import CounterReading, read_counter
 from cardsapp.services.submissions import public_recipients
+
+# The bare routes' view: / , /write, /api/counter, /counter.svg.
+DEFAULT = ""
 
 
 @dataclass(frozen=True)
 class PublicView:
     """A read-only snapshot. `campaign` is detached from any session: read it, never change it.
 
-    `pages` keeps what is made from the snapshot alone (the landing page per language, the
-    counter's JSON), so that it is made once per snapshot rather than once per request;
-    `responses` keeps whole answers for `cardsapp.web.shared` to give again.
+    `campaigns` is every campaign donors may see (for the list on /). `pages` keeps what is
+    made from the snapshot alone (a page per language, the counter's JSON), so that it is
+    made once per snapshot rather than once per request; `responses` keeps whole answers
+    for `cardsapp.web.shared` to give again.
     """
 
     campaign: Campaign | None
     recipients: tuple[tuple[str, str], ...]
     counter: CounterReading | None
+    campaigns: tuple[Campaign, ...] = ()
     pages: dict[tuple[str, ...], str] = field(default_factory=dict, compare=False)
     responses: dict[tuple[str, ...], object] = field(default_factory=dict, compare=False)
 
@@ -47,7 +55,7 @@ class PublicView:
 
 
 class PublicCache:
-    """The current `PublicView`, reread after `seconds` or when the campaign's phase changes."""
+    """Views per campaign, reread after `seconds` or when any campaign's phase changes."""
 
     def __init__(
         self,
@@ -59,50 +67,107 @@ class PublicCache:
         self._clock = clock
         self._wall_clock = wall_clock
         self._lock = threading.Lock()
-        self._view: PublicView | None = None
-        self._until = 0.0
+        # key (a slug, or DEFAULT) -> (view, until)
+        self._views: dict[str, tuple[PublicView, float]] = {}
+        self._directory: tuple[tuple[Campaign, ...], float] | None = None
+        self._shared: dict[tuple[str, ...], str] = {}
 
-    def view(self, session: Session) -> PublicView:
-        """The snapshot, read on `session`'s engine when it is missing or too old."""
+    def view(self, session: Session, slug: str = DEFAULT) -> PublicView:
+        """The campaign `slug` names (DEFAULT: the bare routes'), read when missing or old.
+
+        A slug donors may not see (a draft, a typo) gives a view without a campaign,
+        which is not kept.
+        """
         now = self._clock()
-        view = self._view
-        if view is not None and now < self._until:
-            return view
-        view = self._read(session)
-        until = now + self.seconds
-        if view.campaign is not None:
-            # Opening and closing happen on time, not up to `seconds` late.
-            until = min(until, now + self._seconds_to_next_phase(view.campaign))
+        kept = self._views.get(slug)
+        if kept is not None and now < kept[1]:
+            return kept[0]
+        campaigns, until = self._read_directory(session, now)
+        if slug == DEFAULT:
+            campaign = default_campaign(campaigns, self._wall_clock())
+        else:
+            campaign = next((c for c in campaigns if c.slug == slug), None)
+            if campaign is None:
+                return PublicView(None, (), None, campaigns)
+        view = self._read(session, campaign, campaigns)
         with self._lock:
-            self._view, self._until = view, until
+            self._views[slug] = (view, until)
         return view
 
-    def fresh(self) -> PublicView | None:
-        """The snapshot if it is still current, without reading anything; else None."""
-        view = self._view
-        if view is not None and self._clock() < self._until:
-            return view
+    def staff_view(self, session: Session, slug: str) -> PublicView | None:
+        """A campaign as donors would see it, drafts included, read now and never kept."""
+        campaign = campaign_by_slug(session, slug, staff=True)
+        if campaign is None:
+            return None
+        session.expunge(campaign)
+        with Session(session.get_bind()) as own:
+            return PublicView(
+                campaign,
+                tuple(public_recipients(own, campaign)),
+                read_counter(own, campaign.id),
+            )
+
+    def remember_shared(self, key: tuple[str, ...], slug: str) -> None:
+        """Note that the answer kept under `key` belongs to the view of `slug`."""
+        with self._lock:
+            self._shared[key] = slug
+
+    def shared_view(self, key: tuple[str, ...]) -> PublicView | None:
+        """The still-current view whose kept answers include `key`, without reading anything."""
+        slug = self._shared.get(key)
+        kept = self._views.get(slug) if slug is not None else None
+        if kept is not None and self._clock() < kept[1]:
+            return kept[0]
+        return None
+
+    def slug_of(self, view: PublicView) -> str | None:
+        """Under which key this process keeps `view`, if it does."""
+        for slug, (kept, _until) in list(self._views.items()):
+            if kept is view:
+                return slug
         return None
 
     def forget(self) -> None:
-        """Drop the snapshot (after an admin change in this process)."""
+        """Drop every snapshot (after an admin change in this process)."""
         with self._lock:
-            self._view, self._until = None, 0.0
+            self._views.clear()
+            self._shared.clear()
+            self._directory = None
 
-    def _read(self, session: Session) -> PublicView:
-        # A session of its own: the caller's keeps its objects, and ours leaves the campaign
-        # detached with every column loaded, safe to share between threads.
+    def _read_directory(self, session: Session, now: float) -> tuple[tuple[Campaign, ...], float]:
+        directory = self._directory
+        if directory is not None and now < directory[1]:
+            return directory
         with Session(session.get_bind()) as own:
-            campaign = current_campaign(own)
-            if campaign is None:
-                return PublicView(None, (), None)
+            campaigns = tuple(donor_campaigns(own))
+        until = now + self.seconds
+        if campaigns:
+            # Opening and closing happen on time, not up to `seconds` late.
+            until = min(until, now + self._seconds_to_next_phase(campaigns))
+        with self._lock:
+            self._directory = (campaigns, until)
+        return campaigns, until
+
+    def _read(
+        self, session: Session, campaign: Campaign | None, campaigns: tuple[Campaign, ...]
+    ) -> PublicView:
+        # A session of its own: the caller's keeps its objects, and the campaigns stay
+        # detached with every column loaded, safe to share between threads.
+        if campaign is None:
+            return PublicView(None, (), None, campaigns)
+        with Session(session.get_bind()) as own:
             recipients = tuple(public_recipients(own, campaign))
             counter = read_counter(own, campaign.id)
-        return PublicView(campaign, recipients, counter)
+        return PublicView(campaign, recipients, counter, campaigns)
 
-    def _seconds_to_next_phase(self, campaign: Campaign) -> float:
+    def _seconds_to_next_phase(self, campaigns: tuple[Campaign, ...]) -> float:
         wall = self._wall_clock()
-        upcoming = [moment for moment in (campaign.opens_at, campaign.closes_at) if moment > wall]
+        upcoming = [
+            moment
+            for campaign in campaigns
+            for moment in (campaign.opens_at, campaign.closes_at)
+            if moment > wall
+        ]
         if not upcoming:
             return self.seconds
         return max(0.0, (min(upcoming) - wall).total_seconds())

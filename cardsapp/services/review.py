@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -53,20 +53,29 @@ class Waiting:
 
 
 def list_queue(
-    session: Session, campaign_id: int, after_id: int = 0, limit: int = PAGE_SIZE
+    session: Session, campaign_ids: Collection[int], after_id: int = 0, limit: int = PAGE_SIZE
 ) -> QueuePage:
-    """Submitted cards, oldest first, paged by id over ix_cards_queue (keyset, not offset)."""
-    rows = session.execute(
-        select(Card, Recipient.public_label)
-        .outerjoin(Recipient, Recipient.id == Card.recipient_id)
-        .where(
-            Card.campaign_id == campaign_id,
-            Card.status == CardStatus.SUBMITTED,
-            Card.id > after_id,
-        )
-        .order_by(Card.id)
-        .limit(limit + 1)
-    ).all()
+    """Submitted cards of these campaigns, oldest first, paged by id (keyset, not offset).
+
+    One query per campaign, each walking ix_cards_queue, merged here: a campaign's queue
+    costs the same however many cards the others hold.
+    """
+    rows = [
+        row
+        for campaign_id in sorted(set(campaign_ids))
+        for row in session.execute(
+            select(Card, Recipient.public_label)
+            .outerjoin(Recipient, Recipient.id == Card.recipient_id)
+            .where(
+                Card.campaign_id == campaign_id,
+                Card.status == CardStatus.SUBMITTED,
+                Card.id > after_id,
+            )
+            .order_by(Card.id)
+            .limit(limit + 1)
+        ).all()
+    ]
+    rows.sort(key=lambda row: row[0].id)
     entries = [QueueEntry(card, label) for card, label in rows[:limit]]
     more = len(rows) > limit
     return QueuePage(entries, entries[-1].card.id if more and entries else None)
@@ -147,12 +156,12 @@ class BulkResult:
 
 
 def approve_unflagged(
-    session: Session, card_ids: Iterable[int], moderator_id: int, campaign_id: int
+    session: Session, card_ids: Iterable[int], moderator_id: int, campaign_ids: Collection[int]
 ) -> BulkResult:
     """Approve the listed cards that carry no flag (the page a moderator has just read)."""
     wanted = sorted({int(i) for i in card_ids})[:200]
     cards = session.scalars(
-        select(Card).where(Card.id.in_(wanted), Card.campaign_id == campaign_id)
+        select(Card).where(Card.id.in_(wanted), Card.campaign_id.in_(list(campaign_ids)))
     ).all()
     approved: list[int] = []
     already: list[int] = []

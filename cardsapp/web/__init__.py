@@ -15,11 +15,19 @@ def public_cache() -> PublicCache:
     return current_app.extensions["cardsapp.public"]
 
 
-def public_view() -> PublicView:
-    """The campaign, its recipients and its counter as donor pages show them now."""
+def public_view(slug: str = "") -> PublicView:
+    """A campaign (by slug; "" the default one), its recipients and counter as donors see them.
+
+    Staff also see drafts (never kept in the shared snapshot); donors never do.
+    """
+    from flask_login import current_user
+
     from cardsapp.extensions import db
 
-    return public_cache().view(db.session)
+    view = public_cache().view(db.session, slug)
+    if view.campaign is None and slug and current_user.is_authenticated:
+        return public_cache().staff_view(db.session, slug) or view
+    return view
 
 
 def register_blueprints(app: Flask) -> None:

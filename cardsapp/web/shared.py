@@ -1,12 +1,13 @@
 """Plain visitors' repeat visits to the public pages, answered without running the app.
 
-The landing page and the counter's JSON are the same for every plain visitor (no staff login,
-no message waiting to be shown, no query string) in one language for as long as the public
-snapshot lasts (`cardsapp.services.public`): a couple of seconds, or until an admin changes
-the campaign. The first such visit runs the app as usual, and its view calls `share()`;
-the whole answer (status, headers, body) is then kept with the snapshot, and the next plain
-visits in that language get it back from here, without the session, rate-limit, locale and
-template work that cost ten times as much on the day a campaign is shared widely.
+The landing page and the counter's JSON are the same for every plain visitor (no staff
+login, no message waiting to be shown, no query string) in one language for as long as
+that campaign's public snapshot lasts (`cardsapp.services.public`): a couple of seconds,
+or until an admin changes the campaign. The first such visit runs the app as usual, and
+its view calls `share()`; the whole answer (status, headers, body) is then kept with the
+snapshot, and the next plain visits in that language get it back from here, without the
+session, rate-limit, locale and template work that cost ten times as much on the day a
+campaign is shared widely.
 
 Never kept: an answer that sets a cookie, and anything the view did not share.
 """
@@ -62,7 +63,7 @@ class SharedAnswers:
             return self.wsgi_app(environ, start_response)
         language = language_of(visit)
         key = (environ["wsgi.url_scheme"], visit.path, language)
-        view = self.public.fresh()
+        view = self.public.shared_view(key)
         answer = view.responses.get(key) if view is not None else None
         if isinstance(answer, _Answer):
             start_response(answer.status, list(answer.headers))
@@ -103,5 +104,8 @@ class SharedAnswers:
             close = getattr(body, "close", None)
             if close is not None:
                 close()
-        view.responses[key] = _Answer(status, list(headers), content)
+        slug = self.public.slug_of(view)
+        if slug is not None:  # kept by the cache (never a staff-only draft's view)
+            view.responses[key] = _Answer(status, list(headers), content)
+            self.public.remember_shared(key, slug)
         return [content]

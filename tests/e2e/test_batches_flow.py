@@ -11,7 +11,7 @@ import pytest
 
 from cardsapp.models import BatchStatus, Role
 from cardsapp.services.batches import batch_progress, recent_batches
-from cardsapp.services.campaigns import current_campaign
+from cardsapp.services.campaigns import sole_active_campaign
 from tests.conftest import worker_env
 from tests.factories import (
     STAFF_PASSWORD,
@@ -31,7 +31,7 @@ CARDS = 9_800  # near the most a batch takes: a build long enough to be caught h
 def batch_staff(live_server) -> dict[Role, str]:
     """A printer and an addresser, and approved cards waiting in the current campaign."""
     with live_server.session() as session:
-        campaign = current_campaign(session) or make_campaign(session)
+        campaign = sole_active_campaign(session) or make_campaign(session)
         campaign.cap_per_batch = CARDS
         campaign.cap_per_campaign = CARDS * 10
         box = live_server.app.extensions["cardsapp.addresses"]

@@ -217,11 +217,11 @@ def test_the_queue_pages_by_id_without_skipping_or_repeating(app, moderator):
     campaign = make_campaign(db.session)
     cards = [make_card(db.session, campaign, message=f"Card {n}") for n in range(7)]
     db.session.commit()
-    first = list_queue(db.session, campaign.id, limit=3)
+    first = list_queue(db.session, [campaign.id], limit=3)
     # Decisions made while paging do not shift the next page (no OFFSET).
     decide_card(db.session, cards[0].id, moderator.id, approve=True)
-    second = list_queue(db.session, campaign.id, first.next_after or 0, limit=3)
-    third = list_queue(db.session, campaign.id, second.next_after or 0, limit=3)
+    second = list_queue(db.session, [campaign.id], first.next_after or 0, limit=3)
+    third = list_queue(db.session, [campaign.id], second.next_after or 0, limit=3)
     seen = [e.card.id for p in (first, second, third) for e in p.entries]
     assert seen == [c.id for c in cards]
     assert third.next_after is None

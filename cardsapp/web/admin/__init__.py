@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from cardsapp.extensions import db
 from cardsapp.models import Campaign, Role, User
-from cardsapp.services.campaigns import current_campaign
+from cardsapp.services.campaigns import staff_campaign_choice
 from cardsapp.web.access import restrict_to
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -32,13 +31,11 @@ def available_designs() -> list[str]:
 
 
 def campaign_from_request() -> Campaign | None:
-    """The campaign named by ?campaign=<slug>, else the one donors see."""
-    slug = request.values.get("campaign", "")[:64]
-    if slug:
-        found = db.session.scalars(select(Campaign).where(Campaign.slug == slug)).first()
-        if found is not None:
-            return found
-    return current_campaign(db.session)
+    """The campaign named by ?campaign=<slug> (or the form's field), else the first offered.
+
+    Every page that uses it names the campaign it shows and offers the others.
+    """
+    return staff_campaign_choice(db.session, request.values.get("campaign", ""))
 
 
 @bp.after_request

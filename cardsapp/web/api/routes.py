@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import redis
-from flask import Response, jsonify
+from flask import Response, abort, jsonify, request
 from flask_babel import get_locale
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -53,8 +53,11 @@ def _counter_json(reading: CounterReading | None) -> str:
 
 @bp.get("/api/counter")
 def counter() -> Response:
-    """Aggregate counts for embedding: participants and cards."""
-    public = public_view()
+    """Aggregate counts for embedding: participants and cards (?campaign=<slug> for one)."""
+    slug = request.args.get("campaign", "")
+    public = public_view(slug)
+    if slug and public.campaign is None:
+        abort(404)
     share(public, str(get_locale() or "en"))
     response = Response(public.page(("counter",), lambda: _counter_json(public.counter)))
     response.mimetype = "application/json"

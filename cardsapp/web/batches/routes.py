@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cardsapp.extensions import db
-from cardsapp.models import CODE_ALPHABET, Batch, BatchLayout, BatchStatus, Role, User
+from cardsapp.models import CODE_ALPHABET, Batch, BatchLayout, BatchStatus, Campaign, Role, User
 from cardsapp.queue import job_queues
 from cardsapp.render.labels_pdf import DEFAULT_SHEET, SHEETS
 from cardsapp.services.audit import AuditAction, record_event
@@ -41,10 +41,10 @@ from cardsapp.services.batches import (
     waiting_cards,
     write_labels,
 )
-from cardsapp.services.campaigns import current_campaign
+from cardsapp.services.campaigns import campaigns_by_id, staff_campaign_choice, staff_campaigns
 from cardsapp.web.access import recent_password_required, require_roles
 from cardsapp.web.batches import bp
-from cardsapp.web.batches.forms import CalibrationForm, CreateBatchForm, MoveForm
+from cardsapp.web.batches.forms import LAYOUT_LABELS, CalibrationForm, CreateBatchForm, MoveForm
 
 CHUNK = 64 * 1024
 
@@ -74,7 +74,7 @@ def _no_store(response: Response) -> Response:
 def index() -> str:
     """The batches, their status and progress, and what this account may do with them."""
     me = _me()
-    campaign = current_campaign(db.session)
+    campaign = _chosen_campaign()
     waiting = waiting_cards(db.session, campaign.id) if campaign else (0, False)
     config = current_app.extensions["cardsapp.config"]
     form = CreateBatchForm(formdata=None, max_cards=config.batch_default_cards)
@@ -85,6 +85,9 @@ def index() -> str:
     return render_template(
         "batches/index.html",
         campaign=campaign,
+        campaigns=staff_campaigns(db.session),
+        batch_campaigns=campaigns_by_id(db.session, {b.campaign_id for b in batches}),
+        layout_labels=LAYOUT_LABELS,
         waiting=waiting,
         form=form,
         move_form=MoveForm(),
@@ -102,10 +105,11 @@ def index() -> str:
 def create() -> Response:
     """Claim approved cards into a new batch; its files are built by a worker."""
     form = CreateBatchForm()
-    campaign = current_campaign(db.session)
+    campaign = _chosen_campaign()
+    back = url_for("batches.index", campaign=campaign.slug if campaign else None)
     if campaign is None or not form.validate_on_submit():
         flash(_("Choose how many cards (1 to 10,000) and a layout."), "error")
-        return redirect(url_for("batches.index"))
+        return redirect(back)
     user_id, campaign_id = _me().id, campaign.id
     # The claim opens its own transaction: end the one this request's reads began.
     db.session.rollback()
@@ -118,13 +122,18 @@ def create() -> Response:
     except NothingToBatch:
         db.session.rollback()
         flash(_("No approved card can go into a batch now."), "error")
-        return redirect(url_for("batches.index"))
+        return redirect(back)
     except ClaimConflict:
         db.session.rollback()
         flash(_("Someone else was building a batch at the same moment. Please try again."))
-        return redirect(url_for("batches.index"))
+        return redirect(back)
     flash(_("Batch %(code)s is being built.", code=code), "success")
-    return redirect(url_for("batches.index", _anchor=f"batch-{code}"))
+    return redirect(back + f"#batch-{code}")
+
+
+def _chosen_campaign() -> Campaign | None:
+    """The campaign the printer picked (?campaign= or the form's field); the page names it."""
+    return staff_campaign_choice(db.session, request.values.get("campaign", ""))
 
 
 @bp.get("/<code>/status.json")

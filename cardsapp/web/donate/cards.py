@@ -6,7 +6,7 @@ from flask import Response, abort, render_template, session
 from sqlalchemy import select
 
 from cardsapp.extensions import db
-from cardsapp.models import Card
+from cardsapp.models import Campaign, Card
 from cardsapp.render.card import layout_card
 from cardsapp.services.counter import read_counter
 from cardsapp.web.donate import bp
@@ -29,6 +29,9 @@ def thanks(reference: str) -> str:
     return render_template(
         "donate/thanks.html",
         card=card,
+        campaign_slug=db.session.scalar(
+            select(Campaign.slug).where(Campaign.id == card.campaign_id)
+        ),
         counter=read_counter(db.session, card.campaign_id),
     )
 

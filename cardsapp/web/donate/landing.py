@@ -7,23 +7,31 @@ from flask_babel import force_locale, ngettext
 from markupsafe import escape
 
 from cardsapp.i18n import LANG_COOKIE, LANGUAGES
-from cardsapp.services.campaigns import campaign_phase
-from cardsapp.web import public_view
+from cardsapp.services.campaigns import campaign_phase, open_campaigns
+from cardsapp.services.public import DEFAULT
 from cardsapp.web.access import safe_next
 from cardsapp.web.donate import bp
-from cardsapp.web.donate.campaign import language, same_for_everyone, set_lasting_cookie
+from cardsapp.web.donate.campaign import (
+    current_campaign,
+    language,
+    same_for_everyone,
+    set_lasting_cookie,
+)
 from cardsapp.web.shared import share
 
 
 @bp.get("/")
-def landing() -> str:
-    """The campaign, its counter and the way to write."""
-    public = public_view()
-    campaign = public.campaign
+@bp.get("/c/<campaign_slug>")
+def landing(campaign_slug: str = DEFAULT) -> str:
+    """The campaign, its counter and the way to write; on / a list when several are open."""
+    public, campaign = current_campaign()
     if campaign is None:
         return render_template("donate/no_campaign.html")
+    listed = open_campaigns(public.campaigns) if campaign_slug == DEFAULT else []
 
     def page() -> str:
+        if len(listed) > 1:
+            return render_template("donate/campaigns.html", campaigns=listed)
         return render_template(
             "donate/landing.html",
             campaign=campaign,
@@ -39,9 +47,10 @@ def landing() -> str:
 
 
 @bp.get("/counter.svg")
-def counter_badge() -> Response:
+@bp.get("/c/<campaign_slug>/counter.svg")
+def counter_badge(campaign_slug: str = DEFAULT) -> Response:
     """An embeddable badge: "N people have written M cards", in ?lang= or the browser's language."""
-    reading = public_view().counter
+    reading = current_campaign()[0].counter
     participants = reading.participants if reading else 0
     cards = reading.cards if reading else 0
     wanted = request.args.get("lang")

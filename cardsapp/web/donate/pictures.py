@@ -30,8 +30,9 @@ def preview_limit() -> str:
 
 
 @bp.post("/preview")
+@bp.post("/c/<campaign_slug>/preview")
 @limiter.shared_limit(preview_limit, "preview")
-def preview() -> Response | tuple[Response, int]:
+def preview(campaign_slug: str = "") -> Response | tuple[Response, int]:
     """The card exactly as it will print, as a JPEG; 422 with the reasons when it cannot be."""
     _public, campaign = current_campaign()
     if campaign is None:
@@ -50,8 +51,9 @@ def preview() -> Response | tuple[Response, int]:
 
 
 @bp.get("/preview.jpg")
+@bp.get("/c/<campaign_slug>/preview.jpg")
 @limiter.shared_limit(preview_limit, "preview")
-def draft_image() -> Response:
+def draft_image(campaign_slug: str = "") -> Response:
     """The no-JavaScript preview's picture, from the draft in the donor's session."""
     draft = session.get("draft")
     _public, campaign = current_campaign()

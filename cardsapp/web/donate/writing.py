@@ -48,11 +48,12 @@ def _is_preview_request() -> bool:
 
 
 @bp.route("/write", methods=["GET", "POST"])
+@bp.route("/c/<campaign_slug>/write", methods=["GET", "POST"])
 @limiter.limit(_write_limit, methods=["POST"], exempt_when=_is_preview_request)
 @limiter.shared_limit(
     preview_limit, "preview", methods=["POST"], exempt_when=lambda: not _is_preview_request()
 )
-def write() -> Response | str | tuple[str, int]:
+def write(campaign_slug: str = "") -> Response | str | tuple[str, int]:
     """The writing form; its Preview button works without JavaScript, its Send stores the card."""
     public, campaign = current_campaign()
     if campaign is None:

@@ -22,15 +22,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import select
 
 from cardsapp.domain.moderation import ReasonMissing, highlight
 from cardsapp.extensions import db
+from cardsapp.i18n import localized
 from cardsapp.models import Campaign, Card, CardStatus
-from cardsapp.services.campaigns import current_campaign
+from cardsapp.services.campaigns import campaign_by_slug, staff_campaigns
 from cardsapp.services.review import (
     AlreadyDecided,
     CardNotFound,
+    Waiting,
     approve_unflagged,
     count_waiting,
     decide_card,
@@ -70,13 +71,12 @@ def _designs() -> dict[str, object]:
         return {}
 
 
-def _campaign() -> Campaign | None:
+def _shown() -> tuple[Campaign | None, list[Campaign]]:
+    """(the campaign ?campaign= picks, or None for all; the campaigns whose cards show)."""
+    campaigns = staff_campaigns(db.session)
     slug = request.values.get("campaign", "")
-    if slug:
-        found = db.session.scalars(select(Campaign).where(Campaign.slug == slug[:64])).first()
-        if found is not None:
-            return found
-    return current_campaign(db.session)
+    chosen = campaign_by_slug(db.session, slug, staff=True) if slug else None
+    return chosen, [chosen] if chosen is not None else campaigns
 
 
 def _after() -> int:
@@ -96,13 +96,14 @@ def _decided_message(exc: AlreadyDecided) -> str:
 
 @bp.get("")
 def queue() -> str:
-    """Submitted cards, oldest first, a page at a time."""
-    campaign = _campaign()
-    campaigns = db.session.scalars(select(Campaign).order_by(Campaign.opens_at.desc())).all()
-    if campaign is None:
-        return render_template("moderate/queue.html", campaign=None, campaigns=campaigns)
+    """Submitted cards of every campaign (or the one picked), oldest first, a page at a time."""
+    campaign, shown = _shown()
+    campaigns = staff_campaigns(db.session)
+    if not shown:
+        return render_template("moderate/queue.html", campaign=None, campaigns=[], shown=[])
     after = _after()
-    page = list_queue(db.session, campaign.id, after)
+    page = list_queue(db.session, [c.id for c in shown], after)
+    titles = {c.id: localized(c.title) for c in shown}
     designs = _designs()
     language = _language()
     labels = {kind: str(label) for kind, label in FLAG_LABELS.items()}
@@ -120,6 +121,7 @@ def queue() -> str:
             {
                 "card": card,
                 "meta": (
+                    titles[card.campaign_id],
                     design_line % {"name": title},
                     recipient_line % {"who": who} if who else any_recipient,
                     sent_line % {"when": sent_at(card.submitted_at)},
@@ -134,8 +136,10 @@ def queue() -> str:
         "moderate/queue.html",
         campaign=campaign,
         campaigns=campaigns,
+        shown=shown,
+        counts={c.id: count_waiting(db.session, c.id) for c in campaigns},
         entries=entries,
-        waiting=count_waiting(db.session, campaign.id),
+        waiting=_total_waiting(shown),
         after=after,
         next_after=page.next_after,
         form=DecisionForm(formdata=None),
@@ -206,11 +210,16 @@ def _answer(
     return back
 
 
+def _total_waiting(campaigns: list[Campaign]) -> Waiting:
+    counts = [count_waiting(db.session, c.id) for c in campaigns]
+    return Waiting(sum(w.count for w in counts), any(w.more for w in counts))
+
+
 def _waiting_text() -> str | None:
-    campaign = _campaign()
-    if campaign is None:
+    _campaign, shown = _shown()
+    if not shown:
         return None
-    waiting = count_waiting(db.session, campaign.id)
+    waiting = _total_waiting(shown)
     if waiting.more:
         return _("More than %(num)d cards are waiting.", num=waiting.count)
     return ngettext("%(num)d card is waiting.", "%(num)d cards are waiting.", waiting.count)
@@ -220,13 +229,13 @@ def _waiting_text() -> str | None:
 def approve_page() -> Response:
     """Approve every card without flags among those shown on the page."""
     form = BulkApproveForm()
-    campaign = _campaign()
+    campaign, shown = _shown()
     back = redirect(url_for("moderate.queue", campaign=campaign.slug if campaign else None))
-    if not form.validate() or campaign is None:
+    if not form.validate() or not shown:
         flash(_("Nothing was approved."), "error")
         return back
     ids = [int(p) for p in (form.card_ids.data or "").split(",") if p.isdigit() and len(p) < 12]
-    result = approve_unflagged(db.session, ids, current_user.user.id, campaign.id)
+    result = approve_unflagged(db.session, ids, current_user.user.id, [c.id for c in shown])
     db.session.commit()
     flash(
         _(

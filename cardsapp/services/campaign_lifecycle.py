@@ -1,0 +1,163 @@
+"""A campaign's life: create (or copy) one, publish, open now, close, archive."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cardsapp.crypto import AddressBox
+from cardsapp.domain.states import IllegalTransition, check_campaign_move
+from cardsapp.models import Campaign, CampaignStatus, Recipient, utcnow
+
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+DEFAULT_TIMEZONE = "Europe/Minsk"
+DEFAULT_LENGTH = timedelta(days=30)
+
+
+class CampaignError(ValueError):
+    """A campaign that cannot be made or moved; `field` and `code` say why."""
+
+    def __init__(self, field: str, code: str) -> None:
+        self.field = field
+        self.code = code
+        super().__init__(f"{field}: {code}")
+
+
+@dataclass(frozen=True)
+class NewCampaign:
+    """What an organiser gives to start a campaign (the CLI's and the admin page's choices)."""
+
+    slug: str
+    title: str
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    timezone: str = DEFAULT_TIMEZONE
+    copy_from: str | None = None
+    publish: bool = False
+    language: str = "en"
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    """The IANA zone called `name`, or CampaignError."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise CampaignError("timezone", "unknown") from exc
+
+
+def reseal_address(box: AddressBox, token: bytes, campaign: Campaign) -> bytes:
+    """An address sealed for `campaign` from one sealed for another.
+
+    The one place copying a recipient touches her address: when addresses are sealed to
+    each campaign's own key, this opens with the old campaign's key and seals to the new.
+    """
+    return box.seal(box.open(token))
+
+
+def create_campaign(
+    session: Session, new: NewCampaign, box: AddressBox, designs: list[str]
+) -> Campaign:
+    """Make a campaign (a draft unless `publish`), copying an earlier one if asked."""
+    slug = new.slug.strip()
+    if not SLUG.fullmatch(slug):
+        raise CampaignError("slug", "invalid")
+    if session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
+        raise CampaignError("slug", "taken")
+    title = " ".join(new.title.split())
+    if not title or len(title) > 200:
+        raise CampaignError("title", "missing")
+    check_timezone(new.timezone)
+    source = None
+    if new.copy_from:
+        source = session.scalars(select(Campaign).where(Campaign.slug == new.copy_from)).first()
+        if source is None:
+            raise CampaignError("copy_from", "unknown")
+    opens_at = new.opens_at or utcnow()
+    closes_at = new.closes_at or opens_at + DEFAULT_LENGTH
+    if closes_at <= opens_at:
+        raise CampaignError("closes_at", "before_opening")
+    campaign = Campaign(
+        slug=slug,
+        title={new.language: title},
+        story={},
+        guidance={},
+        opens_at=opens_at,
+        closes_at=closes_at,
+        timezone=new.timezone,
+        designs=list(designs),
+        watch_words=[],
+        status=CampaignStatus.DRAFT,
+    )
+    if source is not None:
+        campaign.story = dict(source.story or {})
+        campaign.guidance = dict(source.guidance or {})
+        campaign.designs = list(source.designs or [])
+        campaign.watch_words = list(source.watch_words or [])
+        campaign.max_message_length = source.max_message_length
+        campaign.cap_per_batch = source.cap_per_batch
+        campaign.cap_per_campaign = source.cap_per_campaign
+    session.add(campaign)
+    session.flush()
+    if source is not None:
+        copy_recipients(session, box, source, campaign)
+    if new.publish:
+        move_campaign(session, campaign, CampaignStatus.PUBLISHED)
+    return campaign
+
+
+def copy_recipients(session: Session, box: AddressBox, source: Campaign, target: Campaign) -> int:
+    """Copy the source's active recipients (labels, caps, addresses re-sealed); paused stay."""
+    copied = 0
+    for recipient in session.scalars(
+        select(Recipient)
+        .where(Recipient.campaign_id == source.id, Recipient.paused.is_(False))
+        .order_by(Recipient.id)
+    ):
+        session.add(
+            Recipient(
+                campaign_id=target.id,
+                public_label=recipient.public_label,
+                address_token=reseal_address(box, recipient.address_token, target),
+                cap_per_batch=recipient.cap_per_batch,
+                cap_per_campaign=recipient.cap_per_campaign,
+            )
+        )
+        copied += 1
+    session.flush()
+    return copied
+
+
+def move_campaign(session: Session, campaign: Campaign, to: CampaignStatus) -> None:
+    """Publish, close, reopen or archive, as the table in domain/states.py allows."""
+    try:
+        check_campaign_move(campaign.status, to)
+    except IllegalTransition as exc:
+        raise CampaignError("status", "illegal") from exc
+    campaign.status = to
+    session.flush()
+
+
+def open_now(session: Session, campaign: Campaign, now: datetime | None = None) -> None:
+    """Open writing at once (publishing a draft, reopening a closed campaign)."""
+    now = now or utcnow()
+    if campaign.status != CampaignStatus.PUBLISHED:
+        move_campaign(session, campaign, CampaignStatus.PUBLISHED)
+    if campaign.opens_at > now:
+        campaign.opens_at = now
+    if campaign.closes_at <= now:
+        campaign.closes_at = now + DEFAULT_LENGTH
+    session.flush()
+
+
+def close_now(session: Session, campaign: Campaign, now: datetime | None = None) -> None:
+    """Stop writing at once; cards already sent go on to moderation and print."""
+    now = now or utcnow()
+    move_campaign(session, campaign, CampaignStatus.CLOSED)
+    if campaign.closes_at > now:
+        campaign.closes_at = max(now, campaign.opens_at)
+    session.flush()
