@@ -13,19 +13,15 @@ from sqlalchemy.orm import Session
 from cardsapp.crypto import AddressBox
 from cardsapp.domain.states import IllegalTransition, check_campaign_move
 from cardsapp.models import Campaign, CampaignStatus, Recipient, utcnow
+from cardsapp.services.campaigns import SettingsError
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 DEFAULT_TIMEZONE = "Europe/Minsk"
 DEFAULT_LENGTH = timedelta(days=30)
 
 
-class CampaignError(ValueError):
+class CampaignError(SettingsError):
     """A campaign that cannot be made or moved; `field` and `code` say why."""
-
-    def __init__(self, field: str, code: str) -> None:
-        self.field = field
-        self.code = code
-        super().__init__(f"{field}: {code}")
 
 
 @dataclass(frozen=True)
