@@ -157,3 +157,24 @@ def close_now(session: Session, campaign: Campaign, now: datetime | None = None)
     if campaign.closes_at > now:
         campaign.closes_at = max(now, campaign.opens_at)
     session.flush()
+
+
+def allowed_actions(campaign: Campaign, now: datetime | None = None) -> list[str]:
+    """The buttons an admin may press now: publish, open, close, archive."""
+    from cardsapp.domain.states import can_campaign_move
+    from cardsapp.services.campaigns import CampaignPhase, campaign_phase
+
+    actions = []
+    if can_campaign_move(campaign.status, CampaignStatus.PUBLISHED):
+        actions.append("publish")
+    if campaign_phase(campaign, now) is not CampaignPhase.OPEN and campaign.status in (
+        CampaignStatus.DRAFT,
+        CampaignStatus.PUBLISHED,
+        CampaignStatus.CLOSED,
+    ):
+        actions.append("open")
+    if can_campaign_move(campaign.status, CampaignStatus.CLOSED):
+        actions.append("close")
+    if can_campaign_move(campaign.status, CampaignStatus.ARCHIVED):
+        actions.append("archive")
+    return actions

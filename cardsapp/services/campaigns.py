@@ -137,6 +137,16 @@ def sole_active_campaign(session: Session) -> Campaign | None:
     return campaigns[0] if len(campaigns) == 1 else None
 
 
+def missing_texts(campaign: Campaign) -> list[tuple[str, str]]:
+    """(text, language) of every donor-visible text left empty: for the admin, never donors."""
+    return [
+        (kind, language)
+        for kind in ("title", "story", "guidance")
+        for language in LANGUAGES
+        if not (getattr(campaign, kind) or {}).get(language, "").strip()
+    ]
+
+
 # --- admin settings -----------------------------------------------------------------------------
 
 MIN_MESSAGE_LENGTH = 50

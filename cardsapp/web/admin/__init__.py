@@ -50,4 +50,11 @@ def _never_cache(response: Response) -> Response:
     return response
 
 
-from cardsapp.web.admin import audit, campaigns, recipients, staff  # noqa: E402, F401
+from cardsapp.web.admin import (  # noqa: E402, F401
+    audit,
+    campaign_life,
+    campaigns,
+    recipients,
+    report,
+    staff,
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -15,9 +16,13 @@ from cardsapp.extensions import db
 from cardsapp.models import Campaign, Recipient, User
 from cardsapp.security import is_submission
 from cardsapp.services.audit import AuditAction, record_event
+from cardsapp.services.campaign_lifecycle import allowed_actions
 from cardsapp.services.campaigns import (
     CampaignSettings,
     SettingsError,
+    all_campaigns,
+    campaign_phase,
+    missing_texts,
     parse_watch_words,
     update_campaign,
 )
@@ -30,7 +35,7 @@ from cardsapp.web.admin.forms import (
 @bp.get("")
 def overview() -> str:
     """What an admin looks after, with counts kept cheap."""
-    campaigns = db.session.scalars(select(Campaign).order_by(Campaign.opens_at.desc())).all()
+    campaigns = all_campaigns(db.session)
     paused = db.session.scalar(select(func.count(Recipient.id)).where(Recipient.paused)) or 0
     staff = db.session.scalar(select(func.count(User.id)).where(User.active)) or 0
     return render_template("admin/overview.html", campaigns=campaigns, paused=paused, staff=staff)
@@ -39,8 +44,13 @@ def overview() -> str:
 # --- campaign settings --------------------------------------------------------------------------
 
 
-def _as_local(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None)
+def _as_local(value: datetime, campaign: Campaign) -> datetime:
+    """A stored moment as the campaign's own clock shows it, for the form's inputs."""
+    return value.astimezone(ZoneInfo(campaign.timezone)).replace(tzinfo=None)
+
+
+def _from_local(value: datetime, campaign: Campaign) -> datetime:
+    return value.replace(tzinfo=ZoneInfo(campaign.timezone)).astimezone(UTC)
 
 
 @bp.route("/campaigns/<int:campaign_id>", methods=["GET", "POST"])
@@ -54,8 +64,8 @@ def campaign_settings(campaign_id: int) -> Response | str:
     offered = sorted({*available, *campaign.designs})
     form.designs.choices = [SelectChoice(slug, slug) for slug in offered]
     if not is_submission():
-        form.opens_at.data = _as_local(campaign.opens_at)
-        form.closes_at.data = _as_local(campaign.closes_at)
+        form.opens_at.data = _as_local(campaign.opens_at, campaign)
+        form.closes_at.data = _as_local(campaign.closes_at, campaign)
         form.post_by.data = campaign.post_by
         form.max_message_length.data = campaign.max_message_length
         form.watch_words.data = "\n".join(campaign.watch_words)
@@ -71,8 +81,8 @@ def campaign_settings(campaign_id: int) -> Response | str:
             title={lang: form[f"title_{lang}"].data or "" for lang in LANGUAGES},
             story={lang: form[f"story_{lang}"].data or "" for lang in LANGUAGES},
             guidance={lang: form[f"guidance_{lang}"].data or "" for lang in LANGUAGES},
-            opens_at=form.opens_at.data.replace(tzinfo=UTC),
-            closes_at=form.closes_at.data.replace(tzinfo=UTC),
+            opens_at=_from_local(form.opens_at.data, campaign),
+            closes_at=_from_local(form.closes_at.data, campaign),
             post_by=form.post_by.data,
             max_message_length=form.max_message_length.data,
             watch_words=parse_watch_words(form.watch_words.data or ""),
@@ -97,7 +107,14 @@ def campaign_settings(campaign_id: int) -> Response | str:
             db.session.commit()
             flash(_("The campaign settings are saved.") if changed else _("Nothing changed."))
             return redirect(url_for("admin.campaign_settings", campaign_id=campaign.id))
-    return render_template("admin/campaign.html", form=form, campaign=campaign)
+    return render_template(
+        "admin/campaign.html",
+        form=form,
+        campaign=campaign,
+        phase=campaign_phase(campaign),
+        missing=missing_texts(campaign),
+        moves=allowed_actions(campaign),
+    )
 
 
 def _settings_error(form: CampaignForm, exc: SettingsError) -> None:

@@ -51,10 +51,10 @@ def _text_fields(prefix: str, label: object, area: bool, max_length: int) -> dic
 
 class CampaignForm(FlaskForm):
     opens_at = DateTimeLocalField(
-        _l("Writing opens (UTC)"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+        _l("Writing opens"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
     )
     closes_at = DateTimeLocalField(
-        _l("Writing closes (UTC)"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+        _l("Writing closes"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
     )
     post_by = DateField(_l("Cards are posted by"), validators=[Optional()])
     max_message_length = IntegerField(
@@ -79,6 +79,27 @@ for _name, _field in {
     **_text_fields("guidance", _l("Writing guidance"), True, 5000),
 }.items():
     setattr(CampaignForm, _name, _field)
+
+
+class NewCampaignForm(FlaskForm):
+    slug = StringField(
+        _l("Short name in web addresses (a-z, 0-9, dashes)"),
+        validators=[InputRequired(), Length(max=64)],
+    )
+    title = StringField(_l("Title (English)"), validators=[InputRequired(), Length(max=200)])
+    timezone = StringField(_l("Time zone"), default="Europe/Minsk", validators=[Length(max=64)])
+    opens_at = DateTimeLocalField(
+        _l("Writing opens"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    closes_at = DateTimeLocalField(
+        _l("Writing closes"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    copy_from = SelectField(_l("Copy texts, designs, caps and recipients from"), choices=[])
+    publish = BooleanField(_l("Publish at once (otherwise a draft that only staff see)"))
+
+
+class MoveForm(FlaskForm):
+    action = SelectField(choices=["publish", "open", "close", "archive"])
 
 
 class ImportForm(FlaskForm):

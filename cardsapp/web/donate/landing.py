@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, make_response, redirect, render_template, request, url_for
+from flask import Response, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale, ngettext
 from markupsafe import escape
 
 from cardsapp.i18n import LANG_COOKIE, LANGUAGES
-from cardsapp.services.campaigns import campaign_phase, open_campaigns
+from cardsapp.services.campaigns import CampaignPhase, campaign_phase, open_campaigns
 from cardsapp.services.public import DEFAULT
 from cardsapp.web.access import safe_next
 from cardsapp.web.donate import bp
@@ -44,6 +44,20 @@ def landing(campaign_slug: str = DEFAULT) -> str:
     lang = language()
     share(public, lang)
     return public.page(("landing", lang), page)
+
+
+@bp.get("/c/<campaign_slug>/results")
+def results(campaign_slug: str) -> str:
+    """After writing has closed: the campaign's totals, never a figure per recipient."""
+    from cardsapp.extensions import db
+    from cardsapp.services.campaign_report import public_totals
+
+    _public, campaign = current_campaign()
+    if campaign is None or campaign_phase(campaign) is not CampaignPhase.CLOSED:
+        abort(404)
+    return render_template(
+        "donate/results.html", campaign=campaign, totals=public_totals(db.session, campaign)
+    )
 
 
 @bp.get("/counter.svg")

@@ -1,0 +1,146 @@
+"""New campaign, and Publish / Open now / Close now / Archive with a confirmation step."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Response
+from wtforms.fields import SelectChoice
+
+from cardsapp.extensions import db
+from cardsapp.models import Campaign, CampaignStatus
+from cardsapp.services.audit import AuditAction, record_event
+from cardsapp.services.campaign_lifecycle import (
+    CampaignError,
+    NewCampaign,
+    allowed_actions,
+    check_timezone,
+    close_now,
+    create_campaign,
+    move_campaign,
+    open_now,
+)
+from cardsapp.services.campaigns import all_campaigns, campaign_phase
+from cardsapp.web.admin import available_designs, bp, me
+from cardsapp.web.admin.forms import MoveForm, NewCampaignForm
+
+ACTIONS = {
+    "publish": (
+        _l("Publish"),
+        _l("Donors will see this campaign; it opens for writing on its date."),
+    ),
+    "open": (_l("Open now"), _l("Writing opens at once, whatever the opening date says.")),
+    "close": (_l("Close now"), _l("Writing stops at once. Cards already sent go on to print.")),
+    "archive": (_l("Archive"), _l("The campaign leaves every staff list; its results stay.")),
+}
+ERRORS = {
+    "slug:invalid": _l("Use lower-case letters, digits and dashes, e.g. mothers-day-2026."),
+    "slug:taken": _l("A campaign with this short name exists already."),
+    "title:missing": _l("This is needed."),
+    "timezone:unknown": _l("Unknown time zone: use a name such as Europe/Minsk."),
+    "copy_from:unknown": _l("Choose a campaign from the list."),
+    "closes_at:before_opening": _l("This must come after writing opens."),
+}
+
+
+def _zoned(value: datetime | None, zone_name: str) -> datetime | None:
+    """A time typed in the form, read on the campaign's own clock."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=check_timezone(zone_name))
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+def new_campaign() -> Response | str:
+    """Start a campaign: a draft unless published at once; copy an earlier one if asked."""
+    form = NewCampaignForm()
+    form.copy_from.choices = [SelectChoice("", _("Nothing: start empty"))] + [
+        SelectChoice(c.slug, f"{c.slug} ({c.status.value})") for c in all_campaigns(db.session)
+    ]
+    if form.validate_on_submit():
+        zone = (form.timezone.data or "Europe/Minsk").strip()
+        try:
+            new = NewCampaign(
+                slug=(form.slug.data or "").strip(),
+                title=form.title.data or "",
+                opens_at=_zoned(form.opens_at.data, zone),
+                closes_at=_zoned(form.closes_at.data, zone),
+                timezone=zone,
+                copy_from=form.copy_from.data or None,
+                publish=bool(form.publish.data),
+            )
+            box = current_app.extensions["cardsapp.addresses"]
+            campaign = create_campaign(db.session, new, box, available_designs())
+        except CampaignError as exc:
+            db.session.rollback()
+            field = form._fields.get(exc.field, form.slug)
+            field.errors = [*field.errors, str(ERRORS.get(f"{exc.field}:{exc.code}", exc.code))]
+        else:
+            record_event(
+                db.session,
+                me().id,
+                AuditAction.CAMPAIGN_CREATED,
+                f"campaign:{campaign.id}",
+                status=campaign.status.value,
+            )
+            db.session.commit()
+            flash(_("The campaign is created. Fill in its texts in every language."))
+            return redirect(url_for("admin.campaign_settings", campaign_id=campaign.id))
+    return render_template("admin/new_campaign.html", form=form)
+
+
+@bp.route("/campaigns/<int:campaign_id>/move", methods=["GET", "POST"])
+def move(campaign_id: int) -> Response | str:
+    """GET: ask to confirm the action; POST: do it. Works without JavaScript."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    action = request.values.get("action", "")
+    if action not in ACTIONS:
+        if request.method == "POST":
+            return redirect(url_for("admin.campaign_settings", campaign_id=campaign_id))
+        # No action named: offer the ones this campaign allows.
+        return render_template(
+            "admin/confirm_move.html",
+            campaign=campaign,
+            action=None,
+            phase=campaign_phase(campaign),
+            moves=allowed_actions(campaign),
+        )
+    form = MoveForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        form.action.data = action
+        return render_template(
+            "admin/confirm_move.html", campaign=campaign, form=form, action=ACTIONS[action]
+        )
+    try:
+        _do(campaign, action)
+    except CampaignError:
+        db.session.rollback()
+        flash(_("This campaign cannot do that now."), "error")
+    else:
+        record_event(
+            db.session,
+            me().id,
+            AuditAction.CAMPAIGN_MOVED,
+            f"campaign:{campaign.id}",
+            move=action,
+            status=campaign.status.value,
+        )
+        db.session.commit()
+        flash(_("Done: %(action)s.", action=ACTIONS[action][0]))
+    return redirect(url_for("admin.campaign_settings", campaign_id=campaign_id))
+
+
+def _do(campaign: Campaign, action: str) -> None:
+    if action == "open":
+        open_now(db.session, campaign)
+    elif action == "close":
+        close_now(db.session, campaign)
+    elif action == "publish":
+        move_campaign(db.session, campaign, CampaignStatus.PUBLISHED)
+    else:
+        move_campaign(db.session, campaign, CampaignStatus.ARCHIVED)
