@@ -53,11 +53,13 @@ $(STAMP): pyproject.toml $(LOCKS)
 		$(BIN)/python -m pip install --quiet -e '.[dev]'; }
 	touch $(STAMP)
 
-# Refresh the locks from pyproject.toml's ranges: the newest releases, resolved against PyPI
-# only (this machine's pip configuration may add local indexes the image cannot reach).
+# Bring the locks in line with pyproject.toml: packages added there are locked, the other pins
+# stay (`make lock UPGRADE=1` moves every pin to the newest release in its range). Resolved
+# against PyPI only: this machine's pip configuration may add local indexes the image
+# cannot reach.
 PIP_COMPILE := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL PIP_CONFIG_FILE=/dev/null \
 	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
-	--no-emit-index-url --no-emit-find-links --upgrade
+	--no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
 lock:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
