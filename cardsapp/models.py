@@ -200,6 +200,10 @@ class User(Base):
     invite_expires_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     # Made by `cardsapp demo`: removed with the demo campaign.
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The hash of the last invite link used, so that opening it again says "already used".
+    invite_used_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A deleted account keeps only its number (audit entries point at it); see accounts.py.
+    deleted_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
     @property
     def roles(self) -> frozenset[Role]:

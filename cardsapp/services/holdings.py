@@ -66,7 +66,8 @@ def data_holdings(session: Session, retention_days: int) -> Holdings:
         deleted_recipients=by_state.get(Erasure.DELETED.value, 0),
         cards_written=int(totals[0]),
         participants=int(totals[1]),
-        staff_accounts=session.scalar(select(func.count(User.id))) or 0,
+        staff_accounts=session.scalar(select(func.count(User.id)).where(User.deleted_at.is_(None)))
+        or 0,
         # The audit log grows with activity; its newest id is a cheap upper bound.
         audit_events=session.scalar(select(func.max(AuditEvent.id))) or 0,
         batches_unpurged=session.scalar(

@@ -165,8 +165,8 @@ def end_sessions(user: User) -> None:
 
 
 def list_users(session: Session) -> list[User]:
-    """Every staff account, oldest first."""
-    return list(session.scalars(select(User).order_by(User.id)))
+    """Every staff account, oldest first (deleted accounts are only numbers now)."""
+    return list(session.scalars(select(User).where(User.deleted_at.is_(None)).order_by(User.id)))
 
 
 def _other_active_admins(session: Session, user: User) -> int:

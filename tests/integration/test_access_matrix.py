@@ -25,7 +25,7 @@ from tests.factories import staff_csrf_token as token
 PUBLIC_BLUEPRINTS = {"donate", "api"}
 PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.accept_invite_page"}
 # Any staff account, whatever its roles.
-LOGIN_ONLY_ENDPOINTS = {"auth.logout", "auth.reauth"}
+LOGIN_ONLY_ENDPOINTS = {"auth.logout", "auth.reauth", "auth.change_password"}
 WHO = ["anonymous", *(role.value for role in Role)]
 _PARAMETER = re.compile(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>")
 

@@ -160,6 +160,10 @@ class ActiveForm(FlaskForm):
     pass
 
 
+class DeleteForm(FlaskForm):
+    confirm = BooleanField(_l("Yes, delete this account"))
+
+
 class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing

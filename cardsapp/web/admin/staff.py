@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from cardsapp.extensions import db
-from cardsapp.models import Role, User
+from cardsapp.models import Role, User, utcnow
+from cardsapp.services.accounts import delete_user, reissue_invite
 from cardsapp.services.audit import AuditAction, record_event
 from cardsapp.services.users import (
     AccountError,
@@ -20,12 +21,17 @@ from cardsapp.services.users import (
 from cardsapp.web.admin import bp, me
 from cardsapp.web.admin.forms import (
     ActiveForm,
+    DeleteForm,
     InviteForm,
     RolesForm,
 )
 
 
-def _staff_page(invite_form: InviteForm | None = None, invite_link: str | None = None) -> str:
+def _staff_page(
+    invite_form: InviteForm | None = None,
+    invite_link: str | None = None,
+    invite_for: str | None = None,
+) -> str:
     users = list_users(db.session)
     return render_template(
         "admin/staff.html",
@@ -33,7 +39,10 @@ def _staff_page(invite_form: InviteForm | None = None, invite_link: str | None =
         invite_form=invite_form or InviteForm(formdata=None),
         roles_forms={u.id: RolesForm(formdata=None, roles=sorted(u.roles)) for u in users},
         active_form=ActiveForm(formdata=None),
+        delete_form=DeleteForm(formdata=None),
         invite_link=invite_link,
+        invite_for=invite_for,
+        now=utcnow(),
         roles=list(Role),
     )
 
@@ -87,13 +96,16 @@ def _account_error(exc: AccountError) -> str:
         "The last active admin cannot be deactivated.": _(
             "The last active admin cannot be deactivated."
         ),
+        "You cannot delete your own account.": _("You cannot delete your own account."),
+        "The last active admin cannot be deleted.": _("The last active admin cannot be deleted."),
+        "This account has no invitation waiting.": _("This account has no invitation waiting."),
     }
     return translations.get(text, text)
 
 
 def _user_or_404(user_id: int) -> User:
     user = db.session.get(User, user_id)
-    if user is None:
+    if user is None or user.deleted_at is not None:
         abort(404)
     return user
 
@@ -153,4 +165,44 @@ def set_active(user_id: int) -> Response:
     )
     db.session.commit()
     flash(_("Account reactivated.") if activate else _("Account deactivated; its sessions ended."))
+    return redirect(url_for("admin.staff"))
+
+
+@bp.post("/staff/<int:user_id>/invite")
+def reissue(user_id: int) -> str | Response:
+    """A new invite link for an account whose link was lost or expired; the old one dies."""
+    user = _user_or_404(user_id)
+    if not ActiveForm().validate_on_submit():
+        abort(400)
+    try:
+        token = reissue_invite(user)
+    except AccountError as exc:
+        flash(_account_error(exc), "error")
+        return redirect(url_for("admin.staff"))
+    record_event(db.session, me().id, AuditAction.INVITE_REISSUED, f"user:{user.id}")
+    db.session.commit()
+    link = url_for("auth.accept_invite_page", token=token, _external=True)
+    flash(_("New invitation created; the old link no longer works. It works once, for 7 days."))
+    return _staff_page(invite_link=link, invite_for=user.email)
+
+
+@bp.post("/staff/<int:user_id>/delete")
+def delete_account(user_id: int) -> Response:
+    """Delete an account: its e-mail goes; the audit log keeps only its number."""
+    user = _user_or_404(user_id)
+    form = DeleteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not form.confirm.data:
+        flash(_("Tick the box to confirm the deletion."), "error")
+        return redirect(url_for("admin.staff"))
+    try:
+        delete_user(db.session, user, me())
+    except AccountError as exc:
+        db.session.rollback()
+        flash(_account_error(exc), "error")
+        return redirect(url_for("admin.staff"))
+    record_event(db.session, me().id, AuditAction.USER_DELETED, f"user:{user.id}")
+    db.session.commit()
+    flash(_("Account deleted. The audit log keeps only its number."))
     return redirect(url_for("admin.staff"))

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from cardsapp.web.auth import routes  # noqa: E402, F401
+from cardsapp.web.auth import password, routes  # noqa: E402, F401

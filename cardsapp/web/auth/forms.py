@@ -41,3 +41,25 @@ class InviteForm(FlaskForm):
         _l("The same password again"),
         validators=[EqualTo("password", message=_l("The two passwords are not the same."))],
     )
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=1000)],
+    )
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(_l("Choose a password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=1000,
+                message=_l("Use at least %(num)d characters.", num=MIN_PASSWORD_LENGTH),
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        _l("The same password again"),
+        validators=[EqualTo("password", message=_l("The two passwords are not the same."))],
+    )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from cardsapp.extensions import db, limiter
 from cardsapp.models import Role, User
+from cardsapp.services.accounts import InviteState, look_up_invite, remember_used_invite
 from cardsapp.services.audit import AuditAction, record_event
 from cardsapp.services.users import (
     AccountError,
@@ -19,7 +20,6 @@ from cardsapp.services.users import (
     authenticate,
     check_password,
     end_sessions,
-    find_invited,
     start_session,
 )
 from cardsapp.web.access import SEEN_AT, StaffUser, mark_password_entered, safe_next
@@ -132,11 +132,12 @@ def reauth() -> Response | str:
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-def accept_invite_page(token: str) -> Response | str:
-    """An invited staff member chooses a password."""
-    user = find_invited(db.session, token)
-    if user is None:
-        abort(404)
+def accept_invite_page(token: str) -> Response | str | tuple[str, int]:
+    """An invited staff member chooses a password; a used or expired link says so."""
+    found = look_up_invite(db.session, token)
+    if found.state is not InviteState.VALID or found.user is None:
+        return render_template("auth/invite_gone.html", state=found.state.value), 410
+    user = found.user
     form = InviteForm()
     if not form.validate_on_submit():
         return render_template("auth/invite.html", form=form)
@@ -144,6 +145,7 @@ def accept_invite_page(token: str) -> Response | str:
         accept_invite(db.session, user, form.password.data or "")
     except AccountError:
         return render_template("auth/invite.html", form=form)
+    remember_used_invite(user, token)
     record_event(db.session, user.id, AuditAction.INVITE_ACCEPTED, f"user:{user.id}")
     db.session.commit()
     flash(_("Your password is set. Please log in."))
