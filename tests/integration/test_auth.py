@@ -291,7 +291,8 @@ def test_an_invited_person_sets_a_password_once_and_logs_in(app, client):
         data={"password": chosen, "confirm": chosen, "csrf_token": staff_csrf_token(newcomer)},
     )
     assert done.status_code == 302
-    assert newcomer.get(link.group(1)).status_code == 404
+    used = newcomer.get(link.group(1))
+    assert used.status_code == 410 and "already used" in used.get_data(as_text=True)
     assert log_in(newcomer, "new.helper@example.org", chosen).status_code == 302
     user = db.session.scalars(select(User).where(User.email == "new.helper@example.org")).one()
     assert user.roles == {Role.PRINTER, Role.ADDRESSER}
