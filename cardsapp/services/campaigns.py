@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cardsapp.domain.languages import LANGUAGES
-from cardsapp.models import Campaign, CampaignStatus, utcnow
+from cardsapp.models import Campaign, CampaignStatus, PrintFormat, utcnow
 
 
 class CampaignPhase(enum.StrEnum):
@@ -178,6 +178,8 @@ class CampaignSettings:
     designs: list[str]
     cap_per_batch: int
     cap_per_campaign: int
+    print_format: PrintFormat | None = None  # None: as it is
+    back_text: dict[str, str] | None = None
 
 
 def parse_watch_words(text: str) -> list[str]:
@@ -224,6 +226,10 @@ def update_campaign(
         "cap_per_batch": settings.cap_per_batch,
         "cap_per_campaign": settings.cap_per_campaign,
     }
+    if settings.print_format is not None:
+        values["print_format"] = settings.print_format
+    if settings.back_text is not None:
+        values["back_text"] = {lang: settings.back_text.get(lang, "").strip() for lang in LANGUAGES}
     changed = [name for name, value in values.items() if getattr(campaign, name) != value]
     for name in changed:
         setattr(campaign, name, values[name])

@@ -18,7 +18,12 @@ from cardsapp.services.batches.build import (
     waiting_cards,
 )
 from cardsapp.services.batches.claim import begin_write_transaction, create_batch, job_id_of
-from cardsapp.services.batches.lifecycle import label_items, move_batch, write_labels
+from cardsapp.services.batches.lifecycle import (
+    label_items,
+    move_batch,
+    write_envelopes,
+    write_labels,
+)
 from cardsapp.services.batches.policy import (
     BATCH_QUEUE,
     BUILD_JOB,
@@ -84,5 +89,6 @@ __all__ = [
     "recover_batches",
     "touch_heartbeat",
     "waiting_cards",
+    "write_envelopes",
     "write_labels",
 ]

@@ -23,6 +23,7 @@ from cardsapp.models import (
     Recipient,
     utcnow,
 )
+from cardsapp.render.envelopes_pdf import DEFAULT_ENVELOPE, render_envelopes_pdf
 from cardsapp.render.labels_pdf import DEFAULT_SHEET, LabelItem, render_labels_pdf
 from cardsapp.services.batches.policy import BatchNotReady, IllegalBatchMove
 
@@ -95,4 +96,24 @@ def write_labels(
         sheet,
         offset_mm,
         title=f"Labels {batch.code}",
+    )
+
+
+def write_envelopes(
+    session: Session,
+    box: AddressBox,
+    batch: Batch,
+    target: object,
+    size: str = DEFAULT_ENVELOPE,
+    offset_mm: tuple[float, float] = (0.0, 0.0),
+) -> int:
+    """Render a batch's envelopes (C6 or DL) into `target`, from the labels' addresses."""
+    if batch.status in (BatchStatus.BUILDING, BatchStatus.FAILED):
+        raise BatchNotReady("the batch is not ready")
+    return render_envelopes_pdf(
+        target,  # type: ignore[arg-type]
+        label_items(session, box, batch),
+        size,
+        offset_mm,
+        title=f"Envelopes {batch.code}",
     )

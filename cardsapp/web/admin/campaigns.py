@@ -13,7 +13,7 @@ from wtforms.fields import SelectChoice
 
 from cardsapp.domain.languages import LANGUAGES
 from cardsapp.extensions import db
-from cardsapp.models import Campaign, Recipient, User
+from cardsapp.models import Campaign, PrintFormat, Recipient, User
 from cardsapp.security import is_submission
 from cardsapp.services.audit import AuditAction, record_event
 from cardsapp.services.campaign_lifecycle import allowed_actions
@@ -72,7 +72,8 @@ def campaign_settings(campaign_id: int) -> Response | str:
         form.designs.data = list(campaign.designs)
         form.cap_per_batch.data = campaign.cap_per_batch
         form.cap_per_campaign.data = campaign.cap_per_campaign
-        for kind in ("title", "story", "guidance"):
+        form.print_format.data = campaign.print_format.value
+        for kind in ("title", "story", "guidance", "back_text"):
             texts = getattr(campaign, kind) or {}
             for lang in LANGUAGES:
                 form[f"{kind}_{lang}"].data = texts.get(lang, "")
@@ -89,6 +90,8 @@ def campaign_settings(campaign_id: int) -> Response | str:
             designs=list(form.designs.data or []),
             cap_per_batch=form.cap_per_batch.data,
             cap_per_campaign=form.cap_per_campaign.data,
+            print_format=PrintFormat(form.print_format.data),
+            back_text={lang: form[f"back_text_{lang}"].data or "" for lang in LANGUAGES},
         )
         try:
             changed = update_campaign(db.session, campaign, settings, available)

@@ -21,7 +21,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from cardsapp.domain.languages import LANGUAGES
-from cardsapp.models import Role
+from cardsapp.models import PrintFormat, Role
 
 LANGUAGE_NAMES = {"en": "English", "be": "Беларуская", "ru": "Русский"}
 ROLE_LABELS = {
@@ -71,12 +71,21 @@ class CampaignForm(FlaskForm):
         _l("Cards per recipient per campaign"),
         validators=[InputRequired(), NumberRange(1, 10000)],
     )
+    print_format = SelectField(
+        _l("Cards are printed as"),
+        choices=[
+            SelectChoice(PrintFormat.FLAT.value, _l("Flat cards, A6, one side")),
+            SelectChoice(PrintFormat.POSTCARD.value, _l("Postcards, A6, with a back to post")),
+        ],
+        default=PrintFormat.FLAT.value,
+    )
 
 
 for _name, _field in {
     **_text_fields("title", _l("Title"), False, 200),
     **_text_fields("story", _l("Story"), True, 5000),
     **_text_fields("guidance", _l("Writing guidance"), True, 5000),
+    **_text_fields("back_text", _l("Words on the postcard's back"), True, 400),
 }.items():
     setattr(CampaignForm, _name, _field)
 

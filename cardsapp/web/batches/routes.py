@@ -24,6 +24,7 @@ from flask_login import current_user
 from cardsapp.extensions import db
 from cardsapp.models import CODE_ALPHABET, Batch, BatchLayout, BatchStatus, Campaign, Role, User
 from cardsapp.queue import job_queues
+from cardsapp.render.envelopes_pdf import DEFAULT_ENVELOPE, ENVELOPES
 from cardsapp.render.labels_pdf import DEFAULT_SHEET, SHEETS
 from cardsapp.services.audit import AuditAction, record_event
 from cardsapp.services.batches import (
@@ -39,6 +40,7 @@ from cardsapp.services.batches import (
     move_batch,
     recent_batches,
     waiting_cards,
+    write_envelopes,
     write_labels,
 )
 from cardsapp.services.campaigns import campaigns_by_id, staff_campaign_choice, staff_campaigns
@@ -193,19 +195,32 @@ def packing_pdf(code: str) -> Response:
 @recent_password_required
 def labels_pdf(code: str) -> Response:
     """The address labels, built in memory now and streamed; never stored anywhere."""
-    batch = _batch(code)
     sheet = request.args.get("sheet", DEFAULT_SHEET)
-    if sheet not in SHEETS:
-        sheet = DEFAULT_SHEET
+    return _send_addresses(code, "labels", sheet if sheet in SHEETS else DEFAULT_SHEET)
+
+
+@bp.get("/<code>/envelopes.pdf")
+@require_roles(Role.ADDRESSER)
+@recent_password_required
+def envelopes_pdf(code: str) -> Response:
+    """C6 or DL envelopes printed directly: labels' rules, built in memory, never stored."""
+    size = request.args.get("size", DEFAULT_ENVELOPE)
+    return _send_addresses(code, "envelopes", size if size in ENVELOPES else DEFAULT_ENVELOPE)
+
+
+def _send_addresses(code: str, kind: str, form: str) -> Response:
+    """Labels or envelopes of a batch (`form`: the sheet or envelope size), audited."""
+    batch = _batch(code)
     me = _me()
+    write = write_labels if kind == "labels" else write_envelopes
     buffer = io.BytesIO()
     try:
-        write_labels(
+        write(
             db.session,
             current_app.extensions["cardsapp.addresses"],
             batch,
             buffer,
-            sheet,
+            form,
             (me.label_offset_x_mm, me.label_offset_y_mm),
         )
     except BatchError:
@@ -215,7 +230,7 @@ def labels_pdf(code: str) -> Response:
         me.id,
         AuditAction.LABELS_DOWNLOADED,
         target=f"batch:{batch.code}",
-        sheet=sheet,
+        sheet=form,
         envelopes=batch.envelope_count,
     )
     db.session.commit()
@@ -226,7 +241,7 @@ def labels_pdf(code: str) -> Response:
             yield bytes(view[start : start + CHUNK])
 
     response = Response(stream_with_context(chunks()), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="labels-{batch.code}.pdf"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{kind}-{batch.code}.pdf"'
     return _no_store(response)
 
 
