@@ -46,7 +46,7 @@ class EnvelopeSize:
 ENVELOPES = {
     # ISO 269 C6: 162 x 114 mm, for an A6 card. The address sits right of centre and low,
     # where post offices' machines read it; printers keep 10 mm clear round the edge.
-    "C6": EnvelopeSize("C6", 162.0, 114.0, (70.0, 14.0, 80.0, 42.0), (12.0, 14.0)),
+    "C6": EnvelopeSize("C6", 162.0, 114.0, (60.0, 14.0, 92.0, 42.0), (12.0, 14.0)),
     # DL: 220 x 110 mm, for an A4 folded in three or a folded card.
     "DL": EnvelopeSize("DL", 220.0, 110.0, (100.0, 14.0, 100.0, 42.0), (12.0, 14.0)),
 }

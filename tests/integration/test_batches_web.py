@@ -103,6 +103,9 @@ def test_the_printer_downloads_cards_uncached_and_audited(app, client, staff, ca
         (Role.ADDRESSER, "cards.pdf", False),
         (Role.ADDRESSER, "packing.pdf", True),
         (Role.ADDRESSER, "labels.pdf", True),
+        (Role.PRINTER, "envelopes.pdf", False),
+        (Role.ADDRESSER, "envelopes.pdf", True),
+        (Role.MODERATOR, "envelopes.pdf", False),
         (Role.ADMIN, "cards.pdf", True),
         (Role.ADMIN, "labels.pdf", True),
         (Role.MODERATOR, "packing.pdf", False),
@@ -120,7 +123,8 @@ def test_each_role_gets_only_its_own_files(app, client, staff, campaign, role, p
         assert response.status_code == 403
 
 
-def test_labels_need_a_password_typed_in_the_last_minutes(app, client, staff, campaign):
+@pytest.mark.parametrize("path", ["labels.pdf", "envelopes.pdf"])
+def test_labels_need_a_password_typed_in_the_last_minutes(app, client, staff, campaign, path):
     printer = app.test_client()
     log_in(printer, staff[Role.PRINTER])
     _create(printer)
@@ -128,7 +132,7 @@ def test_labels_need_a_password_typed_in_the_last_minutes(app, client, staff, ca
     log_in(client, staff[Role.ADDRESSER])
     with client.session_transaction() as session:
         session[FRESH_AT] = int(time.time()) - 3600
-    response = client.get(f"/batches/{batch.code}/labels.pdf")
+    response = client.get(f"/batches/{batch.code}/{path}")
     assert response.status_code == 302
     assert "/reauth" in response.headers["Location"]
     assert not db.session.scalars(
@@ -136,8 +140,11 @@ def test_labels_need_a_password_typed_in_the_last_minutes(app, client, staff, ca
     ).all()
 
 
+@pytest.mark.parametrize(
+    ("path", "form"), [("labels.pdf?sheet=5160", "5160"), ("envelopes.pdf?size=DL", "DL")]
+)
 def test_labels_are_streamed_uncached_with_the_addressers_offset_and_audited(
-    app, client, staff, campaign
+    app, client, staff, campaign, path, form
 ):
     printer = app.test_client()
     log_in(printer, staff[Role.PRINTER])
@@ -149,7 +156,7 @@ def test_labels_are_streamed_uncached_with_the_addressers_offset_and_audited(
         "/batches/calibration", data={"offset_x": "1.5", "offset_y": "-0.5", "csrf_token": token}
     )
     assert saved.status_code == 302
-    response = client.get(f"/batches/{batch.code}/labels.pdf?sheet=5160")
+    response = client.get(f"/batches/{batch.code}/{path}")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     assert response.is_streamed
@@ -157,10 +164,10 @@ def test_labels_are_streamed_uncached_with_the_addressers_offset_and_audited(
     event = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "labels_downloaded")
     ).one()
-    assert event.detail["sheet"] == "5160"
+    assert event.detail["sheet"] == form
     # Nothing about labels was written to the data directory.
     data_dir = app.extensions["cardsapp.config"].data_dir
-    assert not [p for p in data_dir.rglob("*") if "label" in p.name]
+    assert not [p for p in data_dir.rglob("*") if "label" in p.name or "envelope" in p.name]
 
 
 def test_printed_then_mailed_by_the_right_people(app, client, staff, campaign):
