@@ -108,11 +108,23 @@ def init_db_command(wait_seconds: int) -> None:
 
 
 @click.command("demo")
+@click.option("--remove", is_flag=True, help="Delete the demo campaign, its data and demo staff.")
 @with_appcontext
-def demo_command() -> None:
-    """Fill an empty database with a demo campaign, recipients and staff."""
-    from cardsapp.services.demo import DemoRefused, fill_demo
+def demo_command(remove: bool) -> None:
+    """Fill an empty database with a demo campaign, recipients and staff (or remove them)."""
+    from cardsapp.services.demo import DemoRefused, fill_demo, remove_demo
 
+    config = current_app.extensions["cardsapp.config"]
+    if remove:
+        removed = remove_demo(db.session, config.data_dir)
+        db.session.commit()
+        scrub_after_delete(db.engine, (*PURGE_TABLES, *ADDRESS_TABLES))
+        click.echo(
+            f"Removed {removed.campaigns} demo campaign(s) and {removed.users} demo account(s)."
+        )
+        return
+    if config.env == "production":
+        raise click.ClickException("The demo is refused in production (CARDS_ENV=production).")
     box = current_app.extensions["cardsapp.addresses"]
     try:
         logins = fill_demo(db.session, box, design_slugs())

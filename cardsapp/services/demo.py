@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import secrets
+import shutil
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from cardsapp.crypto import AddressBox, PostalAddress
-from cardsapp.models import Campaign, Card, CardStatus, Participant, Role, utcnow
+from cardsapp.models import (
+    AuditEvent,
+    Batch,
+    Campaign,
+    CampaignStatus,
+    Card,
+    CardClaim,
+    CardStatus,
+    Envelope,
+    Participant,
+    Recipient,
+    Role,
+    User,
+    utcnow,
+)
 from cardsapp.services.counter import recount
 from cardsapp.services.recipients import add_recipient
 from cardsapp.services.users import create_user
@@ -36,37 +52,45 @@ STORY = {
     "en": (
         "Their children are far from home. A card in the post tells a mother that she is "
         "not alone and that people remember.\n\nWrite a few warm words: we print your card "
-        "and post it in time for Mother's Day."
+        "and post it in time for Mother's Day (14 October in Belarus)."
     ),
     "be": (
         "Іх дзеці далёка ад дому. Паштоўка ў паштовай скрыні скажа маці, што яна не адна "
         "і што людзі памятаюць.\n\nНапішыце некалькі цёплых слоў: мы надрукуем вашу "
-        "паштоўку і адправім яе да Дня маці."
+        "паштоўку і адправім яе да Дня маці (14 кастрычніка)."
     ),
     "ru": (
         "Их дети далеко от дома. Открытка в почтовом ящике скажет маме, что она не одна "
         "и что люди помнят.\n\nНапишите несколько тёплых слов: мы напечатаем вашу открытку "
-        "и отправим её ко Дню матери."
+        "и отправим её ко Дню матери (в Беларуси — 14 октября)."
     ),
 }
 GUIDANCE = {
     "en": (
-        "Write warmly and simply: wishes for health, spring, strength. Avoid politics, "
+        "Write warmly and simply: wishes for health, warmth, strength. Avoid politics, "
         "names of organisations, slogans and symbols: a card with them may never be delivered."
     ),
     "be": (
-        "Пішыце цёпла і проста: пажаданні здароўя, вясны, сілы. Пазбягайце палітыкі, назваў "
-        "арганізацый, лозунгаў і сімвалаў: такую паштоўку могуць не перадаць."
+        "Пішыце цёпла і проста: пажаданні здароўя, цяпла, сілы. Пазбягайце палітыкі, назваў "
+        "арганізацый, лозунгаў і сімвалаў: такая паштоўка можа не дайсці."
     ),
     "ru": (
-        "Пишите тепло и просто: пожелания здоровья, весны, сил. Избегайте политики, названий "
-        "организаций, лозунгов и символов: такую открытку могут не передать."
+        "Пишите тепло и просто: пожелания здоровья, тепла, сил. Избегайте политики, названий "
+        "организаций, лозунгов и символов: такая открытка может не дойти."
     ),
 }
 WATCH_WORDS = ["свабода", "свобода", "freedom", "рэжым", "режим", "regime", "протест", "protest"]
 MESSAGES = [
-    ("be", "Дарагая мама! Шчыра віншую з Днём маці. Няхай вясна прынясе цяпло і надзею.", "Алеся"),
-    ("ru", "Дорогая мама! Поздравляю вас с Днём матери. Пусть весна принесёт тепло и силы.", "Ира"),
+    (
+        "be",
+        "Дарагая мама! Шчыра віншую з Днём маці. Няхай гэтая восень прынясе цяпло і надзею.",
+        "Алеся",
+    ),
+    (
+        "ru",
+        "Дорогая мама! Поздравляю вас с Днём матери. Пусть эта осень принесёт тепло и силы.",
+        "Ира",
+    ),
     ("en", "Dear mum, thinking of you on Mother's Day. You are not alone; many of us care.", "Sam"),
     ("be", "Добры дзень! Жадаю вам здароўя, спакою і сонечных дзён. Мы памятаем пра вас.", ""),
     ("ru", "Здравствуйте! Желаю вам здоровья, терпения и добрых новостей. Обнимаю.", "Оля"),
@@ -116,6 +140,8 @@ def fill_demo(session: Session, box: AddressBox, design_slugs: list[str]) -> lis
         max_message_length=600,
         watch_words=WATCH_WORDS,
         designs=design_slugs,
+        status=CampaignStatus.PUBLISHED,
+        demo=True,
     )
     session.add(campaign)
     session.flush()
@@ -125,7 +151,7 @@ def fill_demo(session: Session, box: AddressBox, design_slugs: list[str]) -> lis
     logins = []
     for role in Role:
         password = secrets.token_urlsafe(12)
-        create_user(session, f"{role.value}@example.org", password, {role})
+        create_user(session, f"{role.value}@example.org", password, {role}).demo = True
         logins.append(DemoLogin(f"{role.value}@example.org", role, password))
     for i, (language, message, signature) in enumerate(MESSAGES):
         session.add(
@@ -143,3 +169,59 @@ def fill_demo(session: Session, box: AddressBox, design_slugs: list[str]) -> lis
     session.flush()
     recount(session, campaign.id)
     return logins
+
+
+@dataclass(frozen=True)
+class DemoRemoved:
+    campaigns: int
+    users: int
+
+
+def remove_demo(session: Session, data_dir: Path | None = None) -> DemoRemoved:
+    """Delete every demo campaign with all it holds, and the demo staff; the caller commits.
+
+    Real rows are left exactly as they were, except that a real row pointing at a demo
+    account (a card a demo moderator decided) forgets who it was.
+    """
+    campaign_ids = list(session.scalars(select(Campaign.id).where(Campaign.demo.is_(True))))
+    user_ids = list(session.scalars(select(User.id).where(User.demo.is_(True))))
+    batches = list(
+        session.execute(select(Batch.id, Batch.code).where(Batch.campaign_id.in_(campaign_ids)))
+    )
+    batch_ids = [b.id for b in batches]
+    card_ids = select(Card.id).where(Card.campaign_id.in_(campaign_ids))
+    targets = [f"campaign:{i}" for i in campaign_ids] + [f"batch:{b.code}" for b in batches]
+    targets += [f"user:{i}" for i in user_ids]
+    session.execute(
+        delete(CardClaim).where(
+            or_(CardClaim.batch_id.in_(batch_ids), CardClaim.card_id.in_(card_ids))
+        )
+    )
+    session.execute(delete(Card).where(Card.campaign_id.in_(campaign_ids)))
+    session.execute(delete(Envelope).where(Envelope.batch_id.in_(batch_ids)))
+    session.execute(delete(Batch).where(Batch.id.in_(batch_ids)))
+    session.execute(delete(Participant).where(Participant.campaign_id.in_(campaign_ids)))
+    session.execute(delete(Recipient).where(Recipient.campaign_id.in_(campaign_ids)))
+    session.execute(
+        delete(AuditEvent).where(
+            or_(AuditEvent.target.in_(targets), AuditEvent.actor_id.in_(user_ids))
+        )
+    )
+    session.execute(update(Card).where(Card.decided_by_id.in_(user_ids)).values(decided_by_id=None))
+    session.execute(
+        update(Batch).where(Batch.created_by_id.in_(user_ids)).values(created_by_id=None)
+    )
+    session.execute(delete(User).where(User.id.in_(user_ids)))
+    session.execute(delete(Campaign).where(Campaign.id.in_(campaign_ids)))
+    if data_dir is not None:
+        for batch in batches:
+            shutil.rmtree(Path(data_dir) / batch.code, ignore_errors=True)
+    return DemoRemoved(len(campaign_ids), len(user_ids))
+
+
+def has_demo(session: Session) -> bool:
+    """Whether any demo campaign or demo account is left."""
+    return (
+        session.scalar(select(Campaign.id).where(Campaign.demo.is_(True)).limit(1)) is not None
+        or session.scalar(select(User.id).where(User.demo.is_(True)).limit(1)) is not None
+    )

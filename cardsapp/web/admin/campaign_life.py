@@ -144,3 +144,28 @@ def _do(campaign: Campaign, action: str) -> None:
         move_campaign(db.session, campaign, CampaignStatus.PUBLISHED)
     else:
         move_campaign(db.session, campaign, CampaignStatus.ARCHIVED)
+
+
+@bp.route("/demo/remove", methods=["GET", "POST"])
+def remove_demo_data() -> Response | str:
+    """GET: ask to confirm; POST: delete the demo campaign, its data and the demo staff."""
+    from cardsapp.services.demo import has_demo, remove_demo
+    from cardsapp.services.residue import ADDRESS_TABLES, PURGE_TABLES, scrub_after_delete
+
+    form = MoveForm(action="archive")
+    if request.method == "GET" or not form.validate_on_submit():
+        return render_template("admin/remove_demo.html", form=form, present=has_demo(db.session))
+    config = current_app.extensions["cardsapp.config"]
+    removed = remove_demo(db.session, config.data_dir)
+    record_event(
+        db.session,
+        me().id if not me().demo else None,
+        AuditAction.DEMO_REMOVED,
+        None,
+        campaigns=removed.campaigns,
+        users=removed.users,
+    )
+    db.session.commit()
+    scrub_after_delete(db.engine, (*PURGE_TABLES, *ADDRESS_TABLES))
+    flash(_("Demo data removed."))
+    return redirect(url_for("admin.overview"))
