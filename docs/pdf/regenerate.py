@@ -18,8 +18,11 @@ PDFTOPPM = shutil.which("pdftoppm") or "/usr/bin/pdftoppm"  # poppler-utils
 sys.path.insert(0, str(HERE.parents[1]))
 
 from cardsapp.domain.envelopes import routing_code  # noqa: E402
+from cardsapp.render.card_back import CardBack  # noqa: E402
 from cardsapp.render.cards_pdf import PrintCard, render_cards_pdf  # noqa: E402
 from cardsapp.render.designs import designs  # noqa: E402
+from cardsapp.render.duplex_test import render_duplex_test  # noqa: E402
+from cardsapp.render.envelopes_pdf import render_envelopes_pdf  # noqa: E402
 from cardsapp.render.labels_pdf import LabelItem, render_labels_pdf  # noqa: E402
 from cardsapp.render.packing_pdf import PackingHeader, PackingRow, render_packing_pdf  # noqa: E402
 
@@ -42,8 +45,18 @@ ADDRESSES = [
 ]
 
 
-def picture(pdf: bytes, name: str, dpi: int = 60) -> None:
-    """The first page of `pdf` as docs/pdf/<name>.png."""
+BACK = CardBack(
+    (
+        "Гэтую паштоўку напісаў чалавек, які памятае пра вас. Вы не адны.",
+        "Эту открытку написал человек, который помнит о вас. Вы не одни.",
+        "This card was written by someone who remembers you. You are not alone.",
+    ),
+    "Паштоўкі да Дня маці",
+)
+
+
+def picture(pdf: bytes, name: str, dpi: int = 60, page: int = 1) -> None:
+    """Page `page` of `pdf` as docs/pdf/<name>.png."""
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "in.pdf"
         source.write_bytes(pdf)
@@ -51,9 +64,9 @@ def picture(pdf: bytes, name: str, dpi: int = 60) -> None:
             [
                 PDFTOPPM,
                 "-f",
-                "1",
+                str(page),
                 "-l",
-                "1",
+                str(page),
                 "-r",
                 str(dpi),
                 "-png",
@@ -86,6 +99,16 @@ def main() -> None:
             f"cards-{layout.replace('_', '-')}",
             90 if layout == "print_shop" else 60,
         )
+    buffer = io.BytesIO()
+    render_cards_pdf(buffer, cards, available, "home_a4", back=BACK)
+    picture(buffer.getvalue(), "postcards-home-a4-backs", 60, page=2)
+    buffer = io.BytesIO()
+    render_cards_pdf(buffer, cards[:1], available, "print_shop", back=BACK)
+    picture(buffer.getvalue(), "postcard-print-shop-back", 90, page=2)
+    for page in (1, 2):
+        buffer = io.BytesIO()
+        render_duplex_test(buffer, "a4")
+        picture(buffer.getvalue(), f"duplex-test-a4-{page}", 60, page=page)
     items = [
         LabelItem(f"K7QX2M9P · Q4X7K{n + 2} · 2", tuple(p for p in ADDRESSES[n % 3] if p))
         for n in range(9)
@@ -94,6 +117,10 @@ def main() -> None:
         buffer = io.BytesIO()
         render_labels_pdf(buffer, items, sheet)
         picture(buffer.getvalue(), f"labels-{sheet}")
+    for size in ("C6", "DL"):
+        buffer = io.BytesIO()
+        render_envelopes_pdf(buffer, items[2:3], size)
+        picture(buffer.getvalue(), f"envelope-{size}", 90)
     buffer = io.BytesIO()
     rows = [PackingRow(n, f"Q4X7K{n + 1}", 2, n, n) for n in range(1, 5)]
     render_packing_pdf(buffer, PackingHeader("K7QX2M9P", "home_a4", 8, 4, "2026-05-01"), rows)
