@@ -276,7 +276,13 @@ def build_batch_command(max_cards: int | None, layout: str, slug: str | None, wa
         raise click.ClickException(str(exc)) from exc
     if wait:
         # The queued job will find the batch ready and leave it alone.
-        batch = build_batch(db.session, batch_id, config.data_dir, designs(config.designs_dir))
+        batch = build_batch(
+            db.session,
+            batch_id,
+            config.data_dir,
+            designs(config.designs_dir),
+            print_icc=config.print_icc,
+        )
         db.session.commit()
         if batch.status != BatchStatus.READY:
             raise click.ClickException(f"Batch {code} is {batch.status}.")

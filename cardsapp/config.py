@@ -119,6 +119,8 @@ class Config:
     batch_recovery_interval_seconds: int = 60
     batch_default_cards: int = 200
     designs_dir: Path = PROJECT_ROOT / "card_designs"
+    # A print shop's CMYK ICC profile: print-shop cards become PDF/X-4 in CMYK (else sRGB).
+    print_icc: Path | None = None
     session_idle_minutes: int = 30
     fresh_login_minutes: int = 10
     max_content_length: int = 1024 * 1024
@@ -184,6 +186,7 @@ class Config:
             batch_stale_seconds=env_int("CARDS_BATCH_STALE_SECONDS", 60),
             batch_recovery_interval_seconds=env_int("CARDS_BATCH_RECOVERY_SECONDS", 60),
             designs_dir=Path(os.environ.get("CARDS_DESIGNS_DIR") or PROJECT_ROOT / "card_designs"),
+            print_icc=Path(icc) if (icc := os.environ.get("CARDS_PRINT_ICC")) else None,
             rate_limit_write=os.environ.get("CARDS_RATE_LIMIT_WRITE") or cls.rate_limit_write,
             rate_limit_preview=os.environ.get("CARDS_RATE_LIMIT_PREVIEW") or cls.rate_limit_preview,
             rate_limit_login=os.environ.get("CARDS_RATE_LIMIT_LOGIN") or cls.rate_limit_login,

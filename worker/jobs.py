@@ -81,7 +81,12 @@ def build_batch(batch_id: int) -> dict[str, int | str]:
     try:
         with job_session() as session:
             batch = batches.build_batch(
-                session, batch_id, config.data_dir, designs(config.designs_dir), progress
+                session,
+                batch_id,
+                config.data_dir,
+                designs(config.designs_dir),
+                progress,
+                print_icc=config.print_icc,
             )
             result: dict[str, int | str] = {"batch": batch.code, "status": batch.status.value}
     except Exception as exc:

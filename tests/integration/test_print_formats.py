@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -10,9 +12,10 @@ from cardsapp.models import BatchLayout, Envelope, PrintFormat
 from cardsapp.render.designs import designs
 from cardsapp.services.batches import batch_files, build_batch, create_batch, packing_rows
 from tests.factories import make_approved_cards, make_campaign, make_recipient
+from tests.prepress import pdfx_errors
 
 
-def _built_batch(app, layout, **campaign):
+def _built_batch(app, layout, print_icc=None, **campaign):
     box = app.extensions["cardsapp.addresses"]
     camp = make_campaign(db.session, **campaign)
     for n in (1, 2):
@@ -23,7 +26,7 @@ def _built_batch(app, layout, **campaign):
     batch = create_batch(db.session, camp.id, 6, layout)
     db.session.commit()
     data_dir = app.extensions["cardsapp.config"].data_dir
-    build_batch(db.session, batch.id, data_dir, designs())
+    build_batch(db.session, batch.id, data_dir, designs(), print_icc=print_icc)
     db.session.commit()
     return batch, PdfReader(batch_files(data_dir, batch)["cards"])
 
@@ -50,3 +53,13 @@ def test_a_flat_campaign_prints_fronts_only_with_the_code_on_the_front(app):
     codes = list(db.session.scalars(select(Envelope.code).where(Envelope.batch_id == batch.id)))
     text = "".join(page.extract_text() for page in reader.pages)
     assert all(code in text for code in codes)
+
+
+def test_a_print_shops_cmyk_profile_makes_the_built_print_shop_file_cmyk_pdfx(app):
+    icc = Path(__file__).resolve().parents[1] / "data" / "ps_cmyk.icc"
+    batch, reader = _built_batch(app, BatchLayout.PRINT_SHOP, print_icc=icc)
+    data_dir = app.extensions["cardsapp.config"].data_dir
+    pdf = batch_files(data_dir, batch)["cards"].read_bytes()
+    assert pdfx_errors(pdf) == []
+    intent = reader.trailer["/Root"]["/OutputIntents"][0]
+    assert intent["/DestOutputProfile"].get_object()["/N"] == 4

@@ -31,6 +31,7 @@ from cardsapp.render.card_back import CardBack
 from cardsapp.render.cards_pdf import PrintCard, page_of_card, render_cards_pdf
 from cardsapp.render.designs import Design
 from cardsapp.render.packing_pdf import PackingHeader, PackingRow, render_packing_pdf
+from cardsapp.render.pdfx import SRGB, cmyk_target
 from cardsapp.services.batches.policy import CARDS_FILE, PACKING_FILE, BatchNotFound
 
 log = logging.getLogger(__name__)
@@ -102,8 +103,11 @@ def build_batch(
     data_dir: Path,
     designs: Mapping[str, Design],
     progress: Callable[[int, int], None] | None = None,
+    print_icc: Path | None = None,
 ) -> Batch:
     """Render the cards PDF and packing list of a building batch; mark it ready.
+
+    `print_icc`, a print shop's CMYK profile, makes print-shop files CMYK (else sRGB).
 
     Safe to run twice or after a crash: the cards of a batch never change, files go to a
     temporary name first, and a batch that is no longer building is left alone.
@@ -130,6 +134,7 @@ def build_batch(
             progress=(lambda done: progress(done, total)) if progress else None,
             title=f"Cards {code}",
             back=card_back(session.get(Campaign, batch.campaign_id)),
+            output=cmyk_target(print_icc) if print_icc else SRGB,
         )
     header = PackingHeader(
         code, layout, batch.card_count, batch.envelope_count, f"{batch.created_at:%Y-%m-%d}"
