@@ -1,4 +1,11 @@
-"""The public participant counter: aggregate counts only, kept as counters."""
+"""The public participant counter: aggregate counts only, kept as counters.
+
+The rule, the same on /, /api/counter, the badges and every campaign's pages: a card counts
+once it is sent and while it is not rejected; a person (one browser) counts while she has
+at least one card that counts. A rejection takes the card off, and its sender too when it
+was her last. The card keeps a link to its sender only while it waits for review: after
+the decision nothing ties cards to the browser that sent them.
+"""
 
 from __future__ import annotations
 
@@ -42,12 +49,25 @@ def count_card(session: Session, campaign_id: int, *, new_participant: bool = Fa
     )
 
 
-def uncount_card(session: Session, campaign_id: int) -> None:
-    """Take a rejected card off the public count, atomically and never below zero."""
+def uncount_card(session: Session, campaign_id: int, participant_id: int | None = None) -> None:
+    """Take a rejected card off the public count (and its sender, if it was her last card)."""
+    values: dict[str, object] = {"cards_count": Campaign.cards_count - 1}
+    if participant_id is not None:
+        left = session.scalar(
+            update(Participant)
+            .where(Participant.id == participant_id, Participant.live_cards > 0)
+            .values(live_cards=Participant.live_cards - 1)
+            .returning(Participant.live_cards)
+        )
+        if left == 0:
+            # Never below zero: two-argument max() is SQLite's spelling of greatest().
+            larger = func.greatest if session.get_bind().dialect.name == "postgresql" else func.max
+            values["participants_count"] = larger(Campaign.participants_count - 1, 0)
     session.execute(
         update(Campaign)
         .where(Campaign.id == campaign_id, Campaign.cards_count > 0)
-        .values(cards_count=Campaign.cards_count - 1)
+        .values(values)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -56,6 +76,36 @@ def participant_hash(secret_key: str, browser_token: str) -> str:
     return hmac.new(
         secret_key.encode(), b"participant:" + browser_token.encode(), hashlib.sha256
     ).hexdigest()
+
+
+@dataclass(frozen=True)
+class CountedSender:
+    participant_id: int
+    new: bool  # True when this card makes her count (first card, or first since rejections)
+
+
+def add_participant_card(session: Session, campaign_id: int, token_hash: str) -> CountedSender:
+    """Record one more counting card for this browser; safe under concurrent submits.
+
+    The caller counts it: `count_card(..., new_participant=sender.new)`.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    participants = Participant.__table__
+    statement = insert(participants).values(
+        campaign_id=campaign_id, token_hash=token_hash, live_cards=1
+    )
+    row = (
+        session.connection()
+        .execute(
+            statement.on_conflict_do_update(
+                index_elements=["campaign_id", "token_hash"],
+                set_={"live_cards": participants.c.live_cards + 1},
+            ).returning(participants.c.id, participants.c.live_cards)
+        )
+        .one()
+    )
+    return CountedSender(participant_id=row[0], new=row[1] == 1)
 
 
 def add_participant(session: Session, campaign_id: int, token_hash: str) -> bool:
@@ -100,7 +150,9 @@ def recount(session: Session, campaign_id: int) -> CounterReading:
     )
     participants = (
         session.scalar(
-            select(func.count(Participant.id)).where(Participant.campaign_id == campaign_id)
+            select(func.count(Participant.id)).where(
+                Participant.campaign_id == campaign_id, Participant.live_cards > 0
+            )
         )
         or 0
     )

@@ -109,6 +109,8 @@ def decide_card(
     target = CardStatus.APPROVED if approve else CardStatus.REJECTED
     stored_reason = None if approve else rejection_text(reason, note)
     sources = list(card_sources(target))
+    # Read before the decision drops it (see services/counter.py for why the link is short).
+    sender = session.scalar(select(Card.participant_id).where(Card.id == card_id))
     # A conditional UPDATE: of two moderators deciding at once, exactly one changes the row;
     # the other's WHERE no longer matches once the first commits.
     changed = session.execute(
@@ -119,6 +121,7 @@ def decide_card(
             decided_at=utcnow(),
             decided_by_id=moderator_id,
             rejection_reason=stored_reason,
+            participant_id=None,
         )
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -130,7 +133,7 @@ def decide_card(
     if changed != 1:
         raise AlreadyDecided(card_id, row.status)
     if target is CardStatus.REJECTED:
-        uncount_card(session, row.campaign_id)
+        uncount_card(session, row.campaign_id, sender)
         record_event(
             session,
             moderator_id,

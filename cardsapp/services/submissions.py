@@ -21,7 +21,7 @@ from cardsapp.models import Campaign, Card, CardStatus, Recipient, random_code, 
 from cardsapp.render.card import layout_card
 from cardsapp.render.designs import Design
 from cardsapp.services.campaigns import CampaignPhase, campaign_phase
-from cardsapp.services.counter import add_participant, count_card, participant_hash
+from cardsapp.services.counter import add_participant_card, count_card, participant_hash
 
 ANY_RECIPIENT = "any"
 FIELDS = ("design", "message", "signature", "recipient")
@@ -162,6 +162,7 @@ def submit_card(
         raise WritingClosed(phase)
     checked = check_draft(session, campaign, draft, available)
     reference = random_code()
+    sender = add_participant_card(session, campaign.id, participant_hash(secret_key, browser_token))
     # One INSERT, without the ORM's unit of work: it cost more than the statement itself,
     # and nothing here needs the card as an object.
     session.connection().execute(
@@ -177,11 +178,11 @@ def submit_card(
             flags=card_flags(checked.message, checked.signature, campaign.watch_words),
             language=guess_language(checked.message),
             submitted_at=utcnow(),
+            participant_id=sender.participant_id,
         )
     )
-    new = add_participant(session, campaign.id, participant_hash(secret_key, browser_token))
-    count_card(session, campaign.id, new_participant=new)
-    return Submission(reference, new)
+    count_card(session, campaign.id, new_participant=sender.new)
+    return Submission(reference, sender.new)
 
 
 def card_flags(message: str, signature: str, watch_words: list[str]) -> list[dict[str, object]]:

@@ -11,7 +11,7 @@ from flask import g
 from sqlalchemy import event, select
 
 from cardsapp.extensions import db
-from cardsapp.models import Campaign, Participant
+from cardsapp.models import Campaign, Participant, Role
 from cardsapp.services.counter import add_participant, count_card, participant_hash
 from tests.factories import compile_catalogues, csrf_token, make_campaign, make_card
 
@@ -153,3 +153,61 @@ def test_the_badge_follows_the_browser_language_without_a_parameter(app, client)
 
 def test_the_badge_says_zero_when_there_is_no_campaign(client):
     assert "0 people have written 0 cards" in client.get("/counter.svg").get_data(as_text=True)
+
+
+def _decide_all(approve_first: bool) -> None:
+    from cardsapp.models import Card
+    from cardsapp.services.review import decide_card
+    from tests.factories import make_user
+
+    moderator = make_user(db.session, Role.MODERATOR, email="counter-mod@example.org")
+    cards = db.session.scalars(select(Card).order_by(Card.id)).all()
+    for n, card in enumerate(cards):
+        approve = approve_first and n == 0
+        decide_card(db.session, card.id, moderator.id, approve=approve, reason="politics")
+    db.session.commit()
+
+
+def test_a_person_counts_while_she_has_a_card_that_was_not_rejected(app, client):
+    campaign = make_campaign(db.session)
+    db.session.commit()
+    send_card(client)
+    send_card(client)
+    send_card(another_browser(app))
+    assert counts(campaign) == (2, 3)
+    # The first browser keeps one card; the second browser's only card is rejected.
+    _decide_all(approve_first=True)
+    assert counts(campaign) == (1, 1)
+    body = client.get("/api/counter").json
+    assert (body["participants"], body["cards"]) == (1, 1)
+    assert "1 person has written 1 card" in client.get("/counter.svg?lang=en").get_data(
+        as_text=True
+    )
+    # After the decision no card says which browser sent it.
+    from cardsapp.models import Card
+
+    assert db.session.scalars(select(Card.participant_id)).all() == [None, None, None]
+
+
+def test_a_person_whose_cards_were_all_rejected_counts_again_with_a_new_card(app, client):
+    campaign = make_campaign(db.session)
+    db.session.commit()
+    send_card(client)
+    _decide_all(approve_first=False)
+    assert counts(campaign) == (0, 0)
+    send_card(client)
+    assert counts(campaign) == (1, 1)
+
+
+def test_the_repair_recount_follows_the_same_rule(app, client):
+    from cardsapp.services.counter import recount
+
+    campaign = make_campaign(db.session)
+    db.session.commit()
+    send_card(client)
+    send_card(another_browser(app))
+    _decide_all(approve_first=True)
+    before = counts(campaign)
+    recount(db.session, campaign.id)
+    db.session.commit()
+    assert counts(campaign) == before == (1, 1)
