@@ -155,7 +155,7 @@ def fit_address(lines: Sequence[str], width_mm: float, height_mm: float) -> Fitt
     width_pt, height_pt = width_mm * mm, height_mm * mm
 
     def tall_enough(count: int, size: float) -> bool:
-        return count * size * LINE_SPACING <= height_pt
+        return bool(count * size * LINE_SPACING <= height_pt)
 
     for size in _sizes():
         fits_across = all(stringWidth(line, face, size) <= width_pt for line in lines)

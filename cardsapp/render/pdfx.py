@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -95,7 +96,7 @@ def convert_colour(colour: Color, target: OutputTarget) -> Color:
     if not target.cmyk:
         return colour
     pixel = Image.new("RGB", (1, 1), tuple(round(c * 255) for c in colour.rgb()))
-    c, m, y, k = ImageCms.applyTransform(pixel, _transform(target.icc, "RGB")).getpixel((0, 0))
+    c, m, y, k = _transform(target.icc, "RGB").apply(pixel).getpixel((0, 0))  # type: ignore[misc]
     return CMYKColor(c / 255, m / 255, y / 255, k / 255)
 
 
@@ -112,11 +113,13 @@ def _cmyk_artwork(path: Path, _mtime: int, icc: bytes) -> str:
     out = Path(tempfile.gettempdir()) / f"cardsapp-cmyk-{digest}.jpg"
     if not out.is_file():
         with Image.open(path) as image:
-            cmyk = ImageCms.applyTransform(image.convert("RGB"), _transform(icc, "RGB"))
+            cmyk = _transform(icc, "RGB").apply(image.convert("RGB"))
             dpi = image.info.get("dpi", (300, 300))
-        part = out.with_suffix(".part")
-        cmyk.save(part, "JPEG", quality=CMYK_JPEG_QUALITY, dpi=dpi)
-        part.replace(out)
+        # A name of its own, then renamed: two workers converting at once never mix files.
+        handle, name = tempfile.mkstemp(dir=out.parent, prefix=".cardsapp-cmyk-", suffix=".jpg")
+        os.close(handle)
+        cmyk.save(name, "JPEG", quality=CMYK_JPEG_QUALITY, dpi=dpi)
+        os.replace(name, out)
     return str(out)
 
 
