@@ -391,7 +391,7 @@ class Stack:
             CARDS_ADDRESS_KEYS=Fernet.generate_key().decode(),
             DATABASE_URL=self.database_url,
             REDIS_URL=self.redis.url,
-            CARDS_RATE_LIMIT_WRITE="1000000 per minute",
+            CARDS_SEND_LIMITS="browser=1000000,budget=1000000000000,address=1000000,global=1000000",
             CARDS_RATE_LIMIT_PREVIEW="1000000 per minute",
             CARDS_RATE_LIMIT_LOGIN="1000000 per minute",
             PYTHONPATH=str(ROOT / "bench"),

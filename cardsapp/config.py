@@ -10,6 +10,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from cardsapp.ratelimits import SendLimits
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 
@@ -125,10 +127,12 @@ class Config:
     fresh_login_minutes: int = 10
     max_content_length: int = 1024 * 1024
     testing: bool = False
-    # Flask-Limiter strings, per client, kept only in Redis with a short expiry.
-    rate_limit_write: str = "20 per hour;5 per minute"
+    # Cards sent, per browser, per address and for the site (ratelimits.py, README).
+    send_limits: SendLimits = field(default_factory=SendLimits)
+    # Flask-Limiter strings, per keyed hash of the client address, in fixed windows.
     rate_limit_preview: str = "120 per minute"
     rate_limit_login: str = "10 per minute"
+    rate_limit_status: str = "30 per minute"
     # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none trusted).
     proxy_hops: int = 0
     # Donor pages reread the campaign, its recipients and its counter this often (per
@@ -187,7 +191,8 @@ class Config:
             batch_recovery_interval_seconds=env_int("CARDS_BATCH_RECOVERY_SECONDS", 60),
             designs_dir=Path(os.environ.get("CARDS_DESIGNS_DIR") or PROJECT_ROOT / "card_designs"),
             print_icc=Path(icc) if (icc := os.environ.get("CARDS_PRINT_ICC")) else None,
-            rate_limit_write=os.environ.get("CARDS_RATE_LIMIT_WRITE") or cls.rate_limit_write,
+            send_limits=_send_limits(os.environ.get("CARDS_SEND_LIMITS", "")),
+            rate_limit_status=os.environ.get("CARDS_RATE_LIMIT_STATUS") or cls.rate_limit_status,
             rate_limit_preview=os.environ.get("CARDS_RATE_LIMIT_PREVIEW") or cls.rate_limit_preview,
             rate_limit_login=os.environ.get("CARDS_RATE_LIMIT_LOGIN") or cls.rate_limit_login,
             proxy_hops=env_int("CARDS_PROXY_HOPS", 0),
@@ -220,6 +225,15 @@ class Config:
             "RATELIMIT_HEADERS_ENABLED": False,
             **self.extra,
         }
+
+
+def _send_limits(text: str) -> SendLimits:
+    try:
+        return SendLimits.parse(text)
+    except ValueError as exc:
+        raise ConfigError(
+            f"CARDS_SEND_LIMITS: {exc} (e.g. browser=3,budget=15,address=60,global=600)"
+        ) from exc
 
 
 def engine_options(url: str) -> dict[str, object]:

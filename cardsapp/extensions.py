@@ -32,13 +32,30 @@ login_manager = LoginManager()
 babel = Babel()
 
 
+def hashing_key() -> bytes:
+    """This hour's key for the keyed hashes that rate limits count by (ratelimits.py)."""
+    from flask import current_app
+
+    from cardsapp.ratelimits import HourlyKeys
+
+    keys = current_app.extensions.get("cardsapp.hourly_keys")
+    if keys is None:
+        keys = HourlyKeys(current_app.config["SECRET_KEY"])
+        current_app.extensions["cardsapp.hourly_keys"] = keys
+    queues = current_app.extensions.get("cardsapp.queues")
+    return keys.key(queues.connection if queues else None)
+
+
 def client_key() -> str:
-    """Rate-limit key: the client address, kept only inside Redis with an expiry."""
+    """Rate-limit key: a keyed hash of the client address under this hour's key, never the
+    address itself (behind a proxy, CARDS_PROXY_HOPS makes it the client's, not the proxy's)."""
     from flask import request
 
-    # Behind a proxy CARDS_PROXY_HOPS turns on ProxyFix; Tor clients all share one
-    # address, which is why the limits are generous per minute.
-    return request.remote_addr or "unknown"
+    from cardsapp.ratelimits import keyed_hash
+
+    return "a" + keyed_hash(hashing_key(), request.remote_addr or "unknown")
 
 
-limiter = Limiter(key_func=client_key, strategy="moving-window")
+# Fixed windows keep a number and an expiry per key; a moving window keeps the moment of
+# every request, which would say when each card was sent.
+limiter = Limiter(key_func=client_key, strategy="fixed-window")

@@ -270,6 +270,8 @@ class Card(Base):
         Index("ix_cards_queue", "campaign_id", "status", "id"),
         # A card sits at one place in one envelope, ever.
         UniqueConstraint("envelope_id", "position_in_envelope"),
+        # Likely duplicates: the same text in the same campaign (services/submissions.py).
+        Index("ix_cards_text_key", "campaign_id", "text_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -296,6 +298,11 @@ class Card(Base):
     # The sending browser, only while the card waits for review (a rejection then takes
     # the browser off the counter when it was its last card); dropped at the decision.
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    # Keyed hashes (never the values): the donor's draft token, so that a second send of one
+    # draft finds its card, and the normalised text, so that moderators see likely duplicates.
+    # Both are forgotten with the text.
+    draft_key: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
+    text_key: Mapped[str | None] = mapped_column(String(32))
 
     recipient: Mapped[Recipient | None] = relationship()
 

@@ -192,6 +192,6 @@ def purge_rejected(session: Session, retention_days: int, now: datetime | None =
             Card.decided_at < now - timedelta(days=retention_days),
             Card.message.is_not(None),
         )
-        .values(message=None, signature=None)
+        .values(message=None, signature=None, text_key=None)
     )
     return result.rowcount or 0

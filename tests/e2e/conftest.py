@@ -22,6 +22,7 @@ from werkzeug.serving import make_server
 from cardsapp import create_app
 from cardsapp.config import config_for_tests
 from cardsapp.extensions import db
+from cardsapp.ratelimits import UNLIMITED_SENDS
 from cardsapp.schema import upgrade_schema
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -106,7 +107,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Ite
     engine.dispose()
     redis.Redis.from_url(redis_url).flushdb()
     config = config_for_tests(database_url, redis_url, folder)
-    config.rate_limit_write = "1000 per minute"
+    config.send_limits = UNLIMITED_SENDS
     config.rate_limit_preview = "5000 per minute"
     config.testing = False  # served as in production: errors become pages, not exceptions
     app = create_app(config)

@@ -23,11 +23,17 @@ MESSAGES = {
     "and send you warmth.",
 }
 SIGNATURES = {"be": "Алеся", "ru": "Ира", "en": "Sam"}
+THANKS = re.compile(r"/thanks/([A-Z0-9]+)#sent-card$")
 
 
 @pytest.fixture(scope="module")
 def campaign(live_server) -> int:
     """The running campaign, made once for the module (the live database is shared)."""
+    return running_campaign(live_server)
+
+
+def running_campaign(live_server) -> int:
+    """The live server's campaign with three recipients, made on first use."""
     from sqlalchemy import select
 
     from cardsapp.extensions import db
@@ -138,9 +144,9 @@ def test_a_donor_writes_in_belarusian_sees_the_live_preview_sends_and_the_counte
     error.wait_for(state="hidden")
 
     page.get_by_role("button", name="Адправіць паштоўку").click()
-    page.wait_for_url(re.compile(r"/thanks/[A-Z0-9]+$"))
+    page.wait_for_url(THANKS)
     assert "Дзякуй" in page.locator("h1").inner_text()
-    reference = page.url.rsplit("/", 1)[1]
+    reference = THANKS.search(page.url).group(1)
     assert reference in page.locator(".reference").inner_text()
     card = page.locator(".thanks img")
     page.wait_for_function("() => document.querySelector('.thanks img').complete")
@@ -174,7 +180,7 @@ def test_without_javascript_the_preview_button_shows_the_card_and_sending_works(
     assert page.locator("#message").input_value() == MESSAGES["ru"]
     assert page.locator("#signature").input_value() == SIGNATURES["ru"]
     page.get_by_role("button", name="Отправить открытку").click()
-    page.wait_for_url(re.compile(r"/thanks/[A-Z0-9]+$"))
+    page.wait_for_url(THANKS)
     assert "Спасибо" in page.locator("h1").inner_text()
     assert cards_on(page) == before_cards + 1
     assert problems == []
@@ -211,7 +217,10 @@ def test_the_write_page_works_by_keyboard_and_fits_a_360px_screen(live_server, c
     page.keyboard.press("ArrowRight")
     assert page.locator("input[name=design]").nth(1).is_checked()
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "message"
+    assert page.evaluate("document.activeElement.id") == "recipient"
+    page.locator("#message").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "signature"
     # The honeypot is out of sight and out of the tab order.
     assert page.locator("#website").get_attribute("tabindex") == "-1"
     assert not page.locator("#website").is_visible() or page.locator(".hp").bounding_box()["x"] < 0
@@ -244,7 +253,7 @@ def test_pages_at_phone_width_in_every_language(
     page.wait_for_function("() => document.getElementById('preview-image').complete")
     page.screenshot(path=str(folder / f"{language}-write.png"), full_page=True)
     page.get_by_role("button", name=SEND[language]).click()
-    page.wait_for_url(re.compile(r"/thanks/[A-Z0-9]+$"))
+    page.wait_for_url(THANKS)
     page.wait_for_function("() => document.querySelector('.thanks img').complete")
     page.screenshot(path=str(folder / f"{language}-thanks.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

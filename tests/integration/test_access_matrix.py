@@ -17,6 +17,7 @@ from werkzeug.routing import Rule
 
 from cardsapp.extensions import db
 from cardsapp.models import Role
+from cardsapp.ratelimits import UNLIMITED_SENDS
 from cardsapp.web.access import BLUEPRINT_ROLES
 from tests.factories import log_in, make_campaign, make_card, make_recipient, make_user
 from tests.factories import staff_csrf_token as token
@@ -34,7 +35,7 @@ _PARAMETER = re.compile(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>")
 def _generous_login_limit(config):
     # The matrix logs in many times from one test client address.
     config.rate_limit_login = "1000 per minute"
-    config.rate_limit_write = "1000 per minute"
+    config.send_limits = UNLIMITED_SENDS
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,18 @@ def _catalogues() -> None:
     compile_catalogues()
 
 
+_SENT = iter(range(10**6))
+
+
 def send_card(client) -> None:
+    """Send a card with a text of its own (one draft sent twice is one card)."""
     token = csrf_token(client.get("/write").get_data(as_text=True))
     response = client.post(
         "/write",
         data={
             "csrf_token": token,
             "design": "hearts",
-            "message": MESSAGE,
+            "message": f"{MESSAGE} {next(_SENT)}",
             "recipient": "any",
             "send": "1",
         },

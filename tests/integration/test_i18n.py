@@ -39,7 +39,7 @@ def test_the_first_visit_follows_the_browsers_language(client, app):
     assert '<html lang="be">' in text and "Напісаць паштоўку" in text
     refresh()  # the test's outer app context caches the locale between requests
     ru = client.get("/write", headers={"Accept-Language": "ru"}).get_data(as_text=True)
-    assert "Написать открытку" in ru and "Ваше сообщение" in ru
+    assert "Написать открытку" in ru and "Текст открытки" in ru
 
 
 def test_the_switcher_remembers_the_choice_over_the_browsers_language(client, app):
@@ -50,8 +50,13 @@ def test_the_switcher_remembers_the_choice_over_the_browsers_language(client, ap
     refresh()
     page = client.get("/write", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="ru">' in page and "Выберите рисунок" in page
-    # Every page offers the switch, pointing back to itself.
-    assert "/language/be?next=/write" in page and "/language/en?next=/write" in page
+    # The writing page switches by sending the form, so that the draft comes along.
+    assert 'name="switch_language" value="be"' in page
+    assert 'form="write-form"' in page and 'name="switch_language" value="en"' in page
+    # Other pages offer the switch as a link back to themselves.
+    refresh()
+    landing = client.get("/").get_data(as_text=True)
+    assert "/language/be?next=/" in landing and "/language/en?next=/" in landing
 
 
 def test_an_unknown_language_falls_back_to_english(client, app):

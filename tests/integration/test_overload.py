@@ -45,7 +45,7 @@ def test_a_page_that_waited_too_long_is_refused_at_once_in_the_visitors_language
     belarusian = client.get("/write", headers=stamped(2))
     assert belarusian.status_code == 503
     assert 'lang="be"' in belarusian.get_data(as_text=True)
-    assert "Зараз вельмі шмат наведвальнікаў" in belarusian.get_data(as_text=True)
+    assert "Цяпер вельмі шмат наведвальнікаў" in belarusian.get_data(as_text=True)
 
     counter = client.get("/api/counter", headers=stamped(2))
     assert (counter.status_code, counter.get_json()) == (503, {"error": "busy"})

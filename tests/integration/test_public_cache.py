@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
@@ -163,6 +164,9 @@ def test_the_counter_json_is_made_once_per_snapshot(app, client):
     assert client.get("/api/counter").get_json()["cards"] == 1
 
 
+DRAFT_TOKEN = re.compile(r'name="draft_token" value="([^"]+)"')
+
+
 def test_the_blank_writing_page_is_shared_but_each_visitor_keeps_her_own_form_token(app):
     make_campaign(db.session, designs=["plain"])
     db.session.commit()
@@ -175,7 +179,14 @@ def test_the_blank_writing_page_is_shared_but_each_visitor_keeps_her_own_form_to
     token_one, token_two = csrf_token(page_one), csrf_token(page_two)
     assert token_one != token_two
     assert "Changed quietly" not in page_two
-    assert page_one.replace(token_one, "") == page_two.replace(token_two, "")
+    # Each visitor has her own form token and her own draft token; nothing else differs.
+    draft_one, draft_two = (
+        re.search(r'name="draft_token" value="([^"]+)"', p)[1] for p in (page_one, page_two)
+    )
+    assert draft_one != draft_two
+    assert page_one.replace(token_one, "").replace(draft_one, "") == page_two.replace(
+        token_two, ""
+    ).replace(draft_two, "")
 
     card = {"design": "plain", "message": "Warm wishes from far away.", "recipient": "any"}
     with app.app_context():

@@ -38,7 +38,9 @@ def purge_expired(
     )
     for batch in batches:
         session.execute(
-            update(Card).where(Card.batch_id == batch.id).values(message=None, signature=None)
+            update(Card)
+            .where(Card.batch_id == batch.id)
+            .values(message=None, signature=None, text_key=None)
         )
         folder = batch_files(data_dir, batch)["cards"].parent
         shutil.rmtree(folder, ignore_errors=True)

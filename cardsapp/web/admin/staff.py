@@ -20,6 +20,7 @@ from cardsapp.services.users import (
 )
 from cardsapp.web.admin import bp, me
 from cardsapp.web.admin.forms import (
+    ROLE_LABELS,
     ActiveForm,
     DeleteForm,
     InviteForm,
@@ -44,6 +45,7 @@ def _staff_page(
         invite_for=invite_for,
         now=utcnow(),
         roles=list(Role),
+        role_labels=ROLE_LABELS,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 
 from cardsapp.services.submissions import ANY_RECIPIENT, Draft
 
@@ -14,6 +14,7 @@ from cardsapp.services.submissions import ANY_RECIPIENT, Draft
 MAX_MESSAGE_INPUT = 10_000
 MAX_SIGNATURE_INPUT = 500
 MAX_HONEYPOT_INPUT = 200
+MAX_TOKEN_INPUT = 64
 
 
 def _clip(limit: int):  # type: ignore[no-untyped-def]
@@ -32,11 +33,13 @@ class WriteForm(FlaskForm):
         locales = False
 
     design = RadioField(_l("Choose a design"), validate_choice=False)
-    message = TextAreaField(_l("Your message"), filters=[_clip(MAX_MESSAGE_INPUT)])
+    message = TextAreaField(_l("Text of the card"), filters=[_clip(MAX_MESSAGE_INPUT)])
     signature = StringField(_l("Signature (optional)"), filters=[_clip(MAX_SIGNATURE_INPUT)])
     recipient = SelectField(_l("Who receives your card"), validate_choice=False)
     # Honeypot: hidden from people (and from screen readers); bots fill every field.
     website = StringField(_l("Leave this field empty"), filters=[_clip(MAX_HONEYPOT_INPUT)])
+    # One per draft: a second send of the same draft finds the first card (submissions.py).
+    draft_token = HiddenField(filters=[_clip(MAX_TOKEN_INPUT)])
     preview = SubmitField(_l("Preview"))
     send = SubmitField(_l("Send the card"))
 
@@ -63,6 +66,7 @@ class WriteForm(FlaskForm):
             message=self.message.data or "",
             signature=self.signature.data or "",
             recipient=self.recipient.data or ANY_RECIPIENT,
+            token=self.draft_token.data or "",
         )
 
 
@@ -75,6 +79,7 @@ def posted_draft(formdata: MultiDict[str, str]) -> Draft:
         message=(formdata.get("message") or "")[:MAX_MESSAGE_INPUT],
         signature=(formdata.get("signature") or "")[:MAX_SIGNATURE_INPUT],
         recipient=formdata.get("recipient") or ANY_RECIPIENT,
+        token=(formdata.get("draft_token") or "")[:MAX_TOKEN_INPUT],
     )
 
 

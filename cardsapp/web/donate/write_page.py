@@ -2,33 +2,44 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 
-from flask import render_template
+from flask import render_template, request
 from flask_babel import ngettext
 from flask_wtf.csrf import generate_csrf
 
 from cardsapp.domain.text import grapheme_count
+from cardsapp.extensions import db
 from cardsapp.models import Campaign
 from cardsapp.services.campaigns import campaign_phase
 from cardsapp.services.public import PublicView
-from cardsapp.services.submissions import offered_designs
+from cardsapp.services.submissions import is_draft_token, offered_designs, recipient_choices
 from cardsapp.web.donate.campaign import available_designs, language
 from cardsapp.web.donate.forms import WriteForm
 
-# Holds the place of the visitor's form token in the blank writing page kept for everyone.
-_VISITOR_FIELD_PLACE = "\x00form-token\x00"
+# Hold the places of the visitor's own tokens in the blank writing page kept for everyone.
+_VISITOR_FORM_TOKEN = "\x00form-token\x00"  # noqa: S105 (a placeholder)
+_VISITOR_DRAFT_TOKEN = "\x00draft-token\x00"  # noqa: S105 (a placeholder)
 
 
 def blank_write_page(public: PublicView, campaign: Campaign) -> str:
-    """The empty writing page, made once per language; only its form token is the visitor's."""
+    """The empty writing page, made once per language; only its two tokens are the visitor's."""
     token = generate_csrf()
 
     def page() -> str:
-        html, _status = write_page(write_form(public), campaign)
-        return html.replace(token, _VISITOR_FIELD_PLACE)
+        form = write_form(public)
+        draft_token = form.draft_token.data
+        html, _status = write_page(form, campaign)
+        return html.replace(token, _VISITOR_FORM_TOKEN).replace(draft_token, _VISITOR_DRAFT_TOKEN)
 
-    return public.page(("write", language()), page).replace(_VISITOR_FIELD_PLACE, token)
+    html = public.page(("write", language()), page)
+    return html.replace(_VISITOR_FORM_TOKEN, token).replace(_VISITOR_DRAFT_TOKEN, new_draft_token())
+
+
+def new_draft_token() -> str:
+    """A random token naming one draft (see submissions.submit_card)."""
+    return secrets.token_urlsafe(18)
 
 
 def write_form(public: PublicView) -> WriteForm:
@@ -36,10 +47,19 @@ def write_form(public: PublicView) -> WriteForm:
     assert public.campaign is not None
     form = WriteForm()
     lang = language()
+    # A short list or a search, never every recipient: 10,000 of them made a page of 1 MB.
+    recipients = recipient_choices(
+        db.session,
+        public.campaign,
+        search=request.form.get("recipient_search", "") if request.method == "POST" else "",
+        chosen=form.recipient.data or "",
+    )
     form.set_choices(
         [(d.slug, d.title(lang)) for d in offered_designs(public.campaign, available_designs())],
-        list(public.recipients),
+        recipients,
     )
+    if not is_draft_token(form.draft_token.data or ""):
+        form.draft_token.data = new_draft_token()
     return form
 
 
@@ -83,7 +103,10 @@ def _count_forms() -> dict[str, dict[str, str]]:
         },
         "over": {
             category: ngettext(
-                "%(count)s character too many", "%(count)s characters too many", n, count="{n}"
+                "%(count)s character over the limit",
+                "%(count)s characters over the limit",
+                n,
+                count="{n}",
             )
             for category, n in samples.items()
         },

@@ -37,6 +37,7 @@ from cardsapp.services.review import (
     decide_card,
     list_queue,
 )
+from cardsapp.services.submissions import DUPLICATE_FLAG
 from cardsapp.web.moderate import bp
 from cardsapp.web.moderate.forms import REASON_LABELS, BulkApproveForm, DecisionForm
 
@@ -48,6 +49,7 @@ FLAG_LABELS = {
     "handle": _l("social media handle"),
     "watch_word": _l("watch word"),
     "shouting": _l("capital letters"),
+    DUPLICATE_FLAG: _l("same text as an earlier card"),
 }
 _MARK = Markup('<mark class="flag flag-{}" title="{}">{}</mark>')
 
