@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from cardsapp.crypto import AddressBox, PostalAddress
@@ -16,6 +17,7 @@ from cardsapp.services.recipient_files import (
     RowError,
     parse_recipient_file,
 )
+from cardsapp.services.residue import ADDRESS_TABLES, scrub_after_delete
 
 __all__ = ["Encoding", "ImportRefused", "RowError"]
 
@@ -232,12 +234,11 @@ def erase_recipient(session: Session, recipient: Recipient, why: Erasure) -> Non
     session.expire(recipient)
 
 
-def clear_erased_residue(session: Session) -> None:
-    """Make erased addresses unrecoverable from the database files, after the commit."""
-    # The one call site for the residue module (SQLite secure_delete and a WAL checkpoint,
-    # PostgreSQL VACUUM); until it lands, the erased values stay in free pages of the file.
-    try:
-        from cardsapp import residue  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    residue.clear_residue(session)  # pragma: no cover - until the residue module lands
+def clear_erased_residue(session: Session) -> bool:
+    """Make erased addresses unreadable in the database files too; call after the commit.
+
+    False when an older transaction kept them readable for now (see services/residue.py).
+    """
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    return scrub_after_delete(engine, ADDRESS_TABLES)
