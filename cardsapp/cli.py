@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
+import traceback
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from cardsapp.extensions import db
 from cardsapp.models import Campaign, Role
@@ -17,6 +20,10 @@ SCRUB_INCOMPLETE = (
     "Older transactions still see some deleted rows: their bytes stay in the database files "
     "until the command is run again after those transactions end."
 )
+
+
+# Long-running services log JSON lines at INFO, as gunicorn and the worker do.
+SERVICE_COMMANDS = frozenset({"run", "dev"})
 
 
 def _create_app() -> Flask:
@@ -29,10 +36,57 @@ def _create_app() -> Flask:
         # A configuration mistake is one line and status 2, never a traceback.
         click.echo(f"cardsapp: {error}", err=True)
         sys.exit(2)
+    except SQLAlchemyError as error:
+        _database_unusable(error)
+    except ImportError as error:
+        # A DATABASE_URL naming a database whose driver is not installed (mysql://...).
+        if "sqlalchemy/dialects" not in traceback.format_exc():
+            raise
+        click.echo(f"cardsapp: DATABASE_URL names a database we cannot use: {error}", err=True)
+        sys.exit(2)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
-def main() -> None:
+def _database_unusable(error: SQLAlchemyError) -> NoReturn:
+    # The URL itself is never printed: it may hold a password.
+    detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0][:200]
+    if isinstance(error, ArgumentError):
+        click.echo(f"cardsapp: DATABASE_URL is not a database URL we can use: {detail}", err=True)
+    else:
+        click.echo(f"cardsapp: the database (DATABASE_URL) cannot be used: {detail}", err=True)
+    sys.exit(2)
+
+
+class CardsGroup(FlaskGroup):
+    """Flask's CLI group, quiet on a terminal, and one line for an unusable database."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Decide how much to log before the app is loaded to find the command."""
+        verbose = any(a in ("-v", "--verbose") for a in args[: self._first_command(args)])
+        rest = super().parse_args(ctx, args)
+        command = next((a for a in args if not a.startswith("-")), None)
+        if command not in SERVICE_COMMANDS:
+            from cardsapp.logs import quiet_command_line
+
+            quiet_command_line(verbose)
+        return rest
+
+    @staticmethod
+    def _first_command(args: list[str]) -> int:
+        return next((i for i, a in enumerate(args) if not a.startswith("-")), len(args))
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; a database that cannot be reached is one line, status 2."""
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ArgumentError) as error:
+            _database_unusable(error)
+
+
+@click.group(cls=CardsGroup, create_app=_create_app, add_version_option=False)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Show the log lines (JSON) a service would write."
+)
+def main(verbose: bool) -> None:
     """cardsapp: greeting-card campaigns for people in hardship."""
 
 

@@ -107,3 +107,26 @@ def configure_logging(level: int = logging.INFO, stream: TextIO | None = None) -
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     return handler
+
+
+class PlainFormatter(logging.Formatter):
+    """One short line for a person at a terminal: `cardsapp: warning: text`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = f"cardsapp: {record.levelname.lower()}: {record.getMessage()}"
+        return text + (f" ({record.exc_text})" if record.exc_text else "")
+
+
+def quiet_command_line(verbose: bool) -> None:
+    """A command run by hand prints only what it is for: warnings as plain lines.
+
+    With -v (`verbose`) every INFO line is shown as JSON, as services log. Services started
+    from the command line (`cardsapp run`, `cardsapp dev`) do not call this.
+    """
+    handler = configure_logging()
+    if verbose:
+        logging.getLogger().setLevel(logging.INFO)
+        handler.setFormatter(JsonFormatter())
+        return
+    logging.getLogger().setLevel(logging.WARNING)
+    handler.setFormatter(PlainFormatter())
