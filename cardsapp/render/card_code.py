@@ -79,6 +79,24 @@ def background(design: Design) -> tuple[float, float, float]:
     return (r, g, b)
 
 
+# Every character a card code is made of (domain/envelopes.py's alphabet, counts, separators).
+CODE_CHARACTERS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ ·/"
+
+
+def code_fits(design: Design, routing: str, placement: CodePlacement) -> bool:
+    """Whether `routing` fits the design's code box at the placement's size."""
+    width = stringWidth(routing, reportlab_font_name(CODE_FONT), placement.size_pt)
+    return bool(width <= design.card_code_box.w * mm)
+
+
+def characters_that_always_fit(design: Design, placement: CodePlacement) -> int:
+    """How many code characters fit the box at the placement's size, however wide each is:
+    a code no longer than this needs no measuring (a batch prints thousands)."""
+    face = reportlab_font_name(CODE_FONT)
+    widest = max(stringWidth(c, face, placement.size_pt) for c in CODE_CHARACTERS)
+    return int(design.card_code_box.w * mm // widest)
+
+
 def place_code(design: Design, routing: str, scale: float = 1.0) -> CodePlacement:
     """Where and how the code of a card of `design` prints at `scale`."""
     register_reportlab_fonts()

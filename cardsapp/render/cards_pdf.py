@@ -39,7 +39,13 @@ from cardsapp.render.card_back import (
     code_size,
     draw_back_form,
 )
-from cardsapp.render.card_code import CODE_FONT, place_code
+from cardsapp.render.card_code import (
+    CODE_FONT,
+    CodePlacement,
+    characters_that_always_fit,
+    code_fits,
+    place_code,
+)
 from cardsapp.render.designs import Design
 from cardsapp.render.fonts import register_reportlab_fonts, reportlab_font_name
 from cardsapp.render.imposition import (
@@ -162,6 +168,7 @@ class _CardPainter:
         self.faces = register_reportlab_fonts()
         self.forms: set[str] = set()
         self.colours: dict[str, Color] = {}
+        self.codes: dict[tuple[str, float], tuple[CodePlacement, Color, int]] = {}
         self.subset_text = SubsetText(reportlab_doc.document(canvas))
 
     def art_form(self, design: Design, past_trim: float) -> str:
@@ -213,6 +220,19 @@ class _CardPainter:
         text.show(CODE_AT_MM[0] * mm, CODE_AT_MM[1] * mm, routing)
         c.addLiteral(f"{text.operators()}\nQ\n{place.marks}")
 
+    def _code(self, design: Design, routing: str, scale: float) -> tuple[CodePlacement, Color]:
+        """The code's placement and colour: the design's usual ones unless the code is wide."""
+        usual = self.codes.get((design.slug, scale))
+        if usual is None:
+            placed = place_code(design, "", scale)
+            colour = convert_colour(placed.colour, self.output)
+            short = characters_that_always_fit(design, placed)
+            usual = self.codes[design.slug, scale] = (placed, colour, short)
+        placed, colour, short = usual
+        if len(routing) > short and not code_fits(design, routing, placed):
+            placed = place_code(design, routing, scale)
+        return placed, colour
+
     def _text(self, design: Design, layout: Layout, routing: str, scale: float) -> str:
         height = design.height_mm
         face = self.faces[design.font]
@@ -227,8 +247,8 @@ class _CardPainter:
             signature = layout.signature
             text.show(signature.x * mm, (height - signature.baseline) * mm, signature.text)
         if routing:
-            code = place_code(design, routing, scale)
-            text.fill(convert_colour(code.colour, self.output))
+            code, colour = self._code(design, routing, scale)
+            text.fill(colour)
             text.font(reportlab_font_name(CODE_FONT), code.size_pt)
             text.show(code.x_mm * mm, code.baseline_mm * mm, routing)
         return text.operators()
