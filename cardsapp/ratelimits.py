@@ -135,7 +135,7 @@ def send_refusal(
     """
     counters = _counters(sender, time.time() if now is None else now)
     try:
-        values = connection.mget([name for name, _ttl in counters.values()])
+        values: list[bytes | None] = list(connection.mget([n for n, _ttl in counters.values()]))  # type: ignore[arg-type]
     except redis.RedisError:
         return None
     seen = dict(zip(counters, (int(v or 0) for v in values), strict=True))

@@ -76,7 +76,7 @@ def error_sentence(error: MessageError) -> str:
             int(data["limit"]),  # type: ignore[call-overload]
         )
     if code == "forbidden_characters":
-        chars = tuple(data.get("chars") or ())  # type: ignore[arg-type]
+        chars: tuple[str, ...] = tuple(data.get("chars") or ())  # type: ignore[arg-type]
         return _(
             "Please remove these invisible or special characters: %(names)s.",
             names=", ".join(describe_character(c) for c in chars),

@@ -151,8 +151,8 @@ def _thanks(reference: str, digest: str) -> Response:
     remember_sent(reference, digest)
     session.pop("draft", None)
     # Its own fragment: a redirect keeps the form's (#write-form) unless it names one.
-    response = redirect(
-        url_for("donate.thanks", reference=reference, _anchor="sent-card"), code=303
+    response = make_response(
+        redirect(url_for("donate.thanks", reference=reference, _anchor="sent-card"), code=303)
     )
     _remember_browser(response)
     return response
