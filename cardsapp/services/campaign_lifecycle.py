@@ -165,8 +165,8 @@ def allowed_actions(campaign: Campaign, now: datetime | None = None) -> list[str
     from cardsapp.services.campaigns import CampaignPhase, campaign_phase
 
     actions = []
-    if can_campaign_move(campaign.status, CampaignStatus.PUBLISHED):
-        actions.append("publish")
+    if campaign.status == CampaignStatus.DRAFT:
+        actions.append("publish")  # a closed campaign reopens with "open"
     if campaign_phase(campaign, now) is not CampaignPhase.OPEN and campaign.status in (
         CampaignStatus.DRAFT,
         CampaignStatus.PUBLISHED,

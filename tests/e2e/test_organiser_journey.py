@@ -1,0 +1,164 @@
+"""An organiser starts campaigns from the admin pages; another campaign never moves the first."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from cardsapp.models import Campaign, Card, CardStatus, Role
+from tests.factories import STAFF_PASSWORD, make_user
+
+pytestmark = pytest.mark.e2e
+
+DESKTOP = {"width": 1280, "height": 900}
+TEXTS = {
+    "en": ("Cards for mothers", "Their children are far away.", "Write warmly and simply."),
+    "be": ("Паштоўкі для мам", "Іх дзеці далёка.", "Пішыце цёпла і проста."),
+    "ru": ("Открытки для мам", "Их дети далеко.", "Пишите тепло и просто."),
+}
+
+
+def _workbook(path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(
+        ["public_label", "name", "address_line1", "address_line2", "city", "postcode", "country"]
+    )
+    for n in range(1, 4):
+        sheet.append(
+            [
+                f"A mother in Example {n}",
+                f"Testa {n}",
+                f"{n} Nowhere Lane",
+                "",
+                "Fictionville",
+                f"FX{n:03d}",
+                "Nowhereland",
+            ]
+        )
+    book.save(path)
+
+
+def _counter(page, url: str, slug: str = "") -> tuple[int, int]:
+    suffix = f"?campaign={slug}" if slug else ""
+    body = page.request.get(f"{url}/api/counter{suffix}").json()
+    return body["participants"], body["cards"]
+
+
+def _confirm(page, label: str) -> None:
+    page.locator(".campaign-state").get_by_role("link", name=label).click()
+    page.get_by_role("button", name=re.compile(label)).click()
+
+
+def test_an_organiser_runs_a_campaign_while_another_is_drafted_and_published(
+    shots, live_server, make_page, tmp_path
+):
+    url = live_server.url
+    tag = secrets.token_hex(3)
+    alpha, beta = f"alpha-{tag}", f"beta-{tag}"
+    with live_server.session() as session:
+        admin = make_user(session, Role.ADMIN, email=f"organiser-{tag}@example.org")
+        session.commit()
+        email = admin.email
+    page = make_page(viewport=DESKTOP, is_mobile=False, has_touch=False)
+    page.goto(f"{url}/login")
+    page.fill("#email", email)
+    page.fill("#password", STAFF_PASSWORD)
+    page.click("button[type=submit]")
+
+    # Campaign A: created as a draft, texts in three languages, recipients, published.
+    page.goto(f"{url}/admin/campaigns/new")
+    page.fill("#slug", alpha)
+    page.fill("#title", TEXTS["en"][0])
+    page.screenshot(path=str(shots / "admin-new-campaign.png"), full_page=True)
+    page.locator("form.settings button[type=submit]").click()
+    page.wait_for_url("**/admin/campaigns/*")
+    page.screenshot(path=str(shots / "admin-campaign-draft.png"), full_page=True)
+    assert "Texts donors will miss" in page.content()
+    for lang, (title, story, guidance) in TEXTS.items():
+        page.fill(f"#title_{lang}", title)
+        page.fill(f"#story_{lang}", story)
+        page.fill(f"#guidance_{lang}", guidance)
+    page.locator("form.settings button[type=submit]").click()
+    assert "Texts donors will miss" not in page.content()
+    settings_url = page.url
+    donor = make_page()
+    assert donor.goto(f"{url}/c/{alpha}").status == 404
+
+    _workbook(tmp_path / "recipients.xlsx")
+    page.goto(f"{url}/admin/recipients?campaign={alpha}")
+    page.set_input_files("input[type=file]", str(tmp_path / "recipients.xlsx"))
+    page.locator("form[enctype] button[type=submit]").click()
+    assert "A mother in Example 3" in page.content()
+
+    page.goto(settings_url)
+    page.locator(".campaign-state").get_by_role("link", name="Publish").click()
+    page.screenshot(path=str(shots / "admin-confirm-publish.png"), full_page=True)
+    page.get_by_role("button", name=re.compile("Publish")).click()
+
+    # Donors write to A.
+    for n in range(2):
+        writer = make_page()
+        writer.goto(f"{url}/c/{alpha}/write")
+        writer.locator("#message").fill(f"Dear mum, warm wishes number {n + 1} from a test.")
+        writer.get_by_role("button", name="Send the card").click()
+        writer.wait_for_url("**/thanks/*")
+    seen = {
+        "counter": _counter(page, url, alpha),
+        "badge": page.request.get(f"{url}/c/{alpha}/counter.svg?lang=en").text(),
+        "page": TEXTS["en"][0] in donor.goto(f"{url}/c/{alpha}").text(),
+    }
+    assert seen["counter"] == (2, 2)
+
+    def queue_count() -> int:
+        page.goto(f"{url}/moderate?campaign={alpha}")
+        return page.locator(".queue-card").count()
+
+    def unchanged() -> None:
+        assert _counter(page, url, alpha) == seen["counter"]
+        assert page.request.get(f"{url}/c/{alpha}/counter.svg?lang=en").text() == seen["badge"]
+        assert TEXTS["en"][0] in donor.goto(f"{url}/c/{alpha}").text()
+        assert queue_count() == 2
+        page.goto(f"{url}/batches?campaign={alpha}")
+        assert TEXTS["en"][0] in page.content()
+
+    unchanged()
+    # Campaign B: a draft, then published; A's donors, counter, badge, queue and batches hold.
+    page.goto(f"{url}/admin/campaigns/new")
+    page.fill("#slug", beta)
+    page.fill("#title", "Birthday cards")
+    page.locator("form.settings button[type=submit]").click()
+    page.wait_for_url("**/admin/campaigns/*")
+    beta_url = page.url
+    unchanged()
+    assert donor.goto(f"{url}/c/{beta}").status == 404
+    page.goto(beta_url)
+    _confirm(page, "Publish")
+    unchanged()
+    assert "Birthday cards" in donor.goto(f"{url}/c/{beta}").text()
+    donor.goto(f"{url}/")
+    donor.screenshot(path=str(shots / "donor-campaign-list.png"), full_page=True)
+
+    # A's cards are moderated; A is closed; its report matches.
+    page.goto(f"{url}/moderate?campaign={alpha}")
+    page.locator(".queue-card").first.get_by_role("button", name="Approve").click()
+    page.goto(f"{url}/moderate?campaign={alpha}")
+    page.locator(".queue-card").first.locator("select").select_option(index=1)
+    page.locator(".queue-card").first.get_by_role("button", name="Reject").click()
+    page.goto(settings_url)
+    _confirm(page, "Close now")
+    page.goto(settings_url + "/report")
+    page.screenshot(path=str(shots / "admin-report.png"), full_page=True)
+    report = page.content()
+    assert "1 person has taken part" in report and "1 card written" in report
+    with live_server.session() as session:
+        campaign = session.scalars(select(Campaign).where(Campaign.slug == alpha)).one()
+        statuses = sorted(
+            c.status for c in session.scalars(select(Card).where(Card.campaign_id == campaign.id))
+        )
+    assert statuses == sorted([CardStatus.APPROVED, CardStatus.REJECTED])
+    assert "1 card written" in donor.goto(f"{url}/c/{alpha}/results").text()
