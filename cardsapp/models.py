@@ -19,6 +19,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    literal_column,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -268,6 +271,22 @@ class Card(Base):
     __table_args__ = (
         # The moderation queue and batching walk these in id order.
         Index("ix_cards_queue", "campaign_id", "status", "id"),
+        # Approved cards not yet in a batch: what /batches counts and a claim walks, without
+        # reading the hundreds of thousands already batched (see services/batches/claim.py).
+        Index(
+            "ix_cards_waiting",
+            "campaign_id",
+            "id",
+            postgresql_where=text("status = 'approved' AND batch_id IS NULL"),
+            sqlite_where=text("status = 'approved' AND batch_id IS NULL"),
+        ),
+        # Rejected cards whose text is still held: a purge with nothing due reads nothing.
+        Index(
+            "ix_cards_rejected_held",
+            "decided_at",
+            postgresql_where=text("status = 'rejected' AND message IS NOT NULL"),
+            sqlite_where=text("status = 'rejected' AND message IS NOT NULL"),
+        ),
         # A card sits at one place in one envelope, ever.
         UniqueConstraint("envelope_id", "position_in_envelope"),
         # Likely duplicates: the same text in the same campaign (services/submissions.py).
@@ -307,6 +326,13 @@ class Card(Base):
     recipient: Mapped[Recipient | None] = relationship()
 
 
+# The partial indexes' conditions, written as literals rather than bound parameters: a plan
+# made for any parameter value (PostgreSQL's generic plans, SQLite's) could not use them.
+# tests/integration/test_query_plans.py checks that the queries below use their index.
+CARD_WAITING = and_(Card.status == literal_column("'approved'"), Card.batch_id.is_(None))
+CARD_REJECTED_HELD = and_(Card.status == literal_column("'rejected'"), Card.message.is_not(None))
+
+
 class CardClaim(Base):
     """A card's one and only place in a batch: the primary key makes a second claim fail."""
 
@@ -320,7 +346,11 @@ class AuditEvent(Base):
     """Who did what, when. Never a message text, address or e-mail."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_action_id", "action", "id"),)
+    __table_args__ = (
+        Index("ix_audit_action_id", "action", "id"),
+        # ?target= pages newest first through this index alone (services/audit.py).
+        Index("ix_audit_target_id", "target", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow, index=True)
@@ -328,3 +358,15 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(50))
     target: Mapped[str | None] = mapped_column(String(100))
     detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class BatchFile(Base):
+    """A built batch file (cards or packing PDF) in pieces: any web process can serve it,
+    with only the database shared between the machine that built it and the one serving."""
+
+    __tablename__ = "batch_files"
+
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    part: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

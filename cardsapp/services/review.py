@@ -6,19 +6,21 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, literal, select, tuple_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from cardsapp.domain.moderation import rejection_text
 from cardsapp.domain.states import card_sources
-from cardsapp.models import Card, CardStatus, Recipient, utcnow
+from cardsapp.models import CARD_REJECTED_HELD, Card, CardStatus, Recipient, utcnow
 from cardsapp.services.audit import AuditAction, record_event
 from cardsapp.services.counter import uncount_card
 
 PAGE_SIZE = 20
 # Counting stops here: "1000+" is all a moderator needs, and the page costs the same at any size.
 COUNT_CAP = 1000
+# Rejected cards forgotten per transaction by a purge.
+PURGE_CHUNK = 5000
 
 
 class CardNotFound(LookupError):
@@ -57,8 +59,8 @@ def list_queue(
 ) -> QueuePage:
     """Submitted cards of these campaigns, oldest first, paged by id (keyset, not offset).
 
-    One query per campaign, each walking ix_cards_queue, merged here: a campaign's queue
-    costs the same however many cards the others hold.
+    One query per campaign, merged here: a campaign's queue costs the same however many
+    cards the others hold.
     """
     rows = [
         row
@@ -66,19 +68,35 @@ def list_queue(
         for row in session.execute(
             select(Card, Recipient.public_label)
             .outerjoin(Recipient, Recipient.id == Card.recipient_id)
-            .where(
-                Card.campaign_id == campaign_id,
-                Card.status == CardStatus.SUBMITTED,
-                Card.id > after_id,
-            )
+            .where(Card.id.in_(_page_ids(campaign_id, after_id, limit + 1)))
             .order_by(Card.id)
-            .limit(limit + 1)
         ).all()
     ]
     rows.sort(key=lambda row: row[0].id)
     entries = [QueueEntry(card, label) for card, label in rows[:limit]]
     more = len(rows) > limit
     return QueuePage(entries, entries[-1].card.id if more and entries else None)
+
+
+def _page_ids(campaign_id: int, after_id: int, limit: int) -> Select[tuple[int]]:
+    """The ids of one campaign's next page of submitted cards, from ix_cards_queue alone."""
+    # An index-only scan of ix_cards_queue, by a row comparison no other index can serve;
+    # only the page's rows are then read. Ordered by id alone, the planner may walk the
+    # primary key of a table stored in id order (as after a restore) and filter past every
+    # mailed card. `id > after` as well, which SQLite needs to start the range at the page.
+    # Guarded by tests/integration/test_query_plans.py.
+    return (
+        select(Card.id)
+        .where(
+            Card.campaign_id == campaign_id,
+            Card.status == CardStatus.SUBMITTED,
+            Card.id > after_id,
+            tuple_(Card.campaign_id, Card.status, Card.id)
+            > tuple_(literal(campaign_id), literal(CardStatus.SUBMITTED.value), literal(after_id)),
+        )
+        .order_by(Card.campaign_id, Card.status, Card.id)
+        .limit(limit)
+    )
 
 
 def count_waiting(session: Session, campaign_id: int, cap: int = COUNT_CAP) -> Waiting:
@@ -182,16 +200,26 @@ def approve_unflagged(
     return BulkResult(approved, already, flagged)
 
 
-def purge_rejected(session: Session, retention_days: int, now: datetime | None = None) -> int:
-    """Forget the texts of cards rejected over `retention_days` ago; they never print."""
+def purge_rejected(
+    session: Session, retention_days: int, now: datetime | None = None, limit: int = PURGE_CHUNK
+) -> int:
+    """Forget the texts of up to `limit` cards rejected over `retention_days` ago (they never
+    print); call again while it returns `limit`, committing in between."""
     now = now or utcnow()
+    # CARD_REJECTED_HELD is ix_cards_rejected_held's condition: with nothing due this reads
+    # an empty index range, not the cards table (test_query_plans.py); SKIP LOCKED lets two
+    # purges share the work without waiting on each other.
+    due = (
+        select(Card.id)
+        .where(CARD_REJECTED_HELD, Card.decided_at < now - timedelta(days=retention_days))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
     result = session.execute(
         update(Card)
-        .where(
-            Card.status == CardStatus.REJECTED,
-            Card.decided_at < now - timedelta(days=retention_days),
-            Card.message.is_not(None),
-        )
+        .where(Card.id.in_(due))
         .values(message=None, signature=None, text_key=None)
+        .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
