@@ -128,14 +128,20 @@ def recover_batches() -> dict[str, list[str]]:
     return {"requeued": done.requeued, "failed": done.failed}
 
 
-def purge_expired() -> dict[str, list[str] | int]:
-    """Forget message texts and files of batches mailed, and cards rejected, long ago."""
-    from cardsapp.services import batches, review
+def purge_expired() -> dict[str, list[str] | int | bool]:
+    """Forget message texts and files of batches mailed, and cards rejected, long ago.
+
+    One purge at a time across workers; a transaction per batch or chunk of cards.
+    """
+    from cardsapp.services import batches
 
     config = _current_app().extensions["cardsapp.config"]
-    with job_session() as session:
-        purged = batches.purge_expired(session, config.data_dir, config.retention_days)
-        rejected = review.purge_rejected(session, config.retention_days)
+    with job_session() as session, batches.purge_turn(session.get_bind()) as mine:
+        if not mine:
+            return {"purged": [], "rejected": 0, "busy": True}
+        purged, rejected = batches.purge_due(
+            session, config.data_dir, config.retention_days, session.commit
+        )
     if purged or rejected:
         # Committed by now: scrub what the purge left in the database files.
         from cardsapp.extensions import db
