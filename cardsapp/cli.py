@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from cardsapp.extensions import db
 from cardsapp.models import Campaign, Role
+from cardsapp.services.batches.policy import MAX_CARDS
 from cardsapp.services.residue import ADDRESS_TABLES, PURGE_TABLES, scrub_after_delete
 
 SCRUB_INCOMPLETE = (
@@ -298,7 +299,7 @@ def rotate_keys_command(batch_size: int, after_id: int) -> None:
 
 @click.command("build-batch")
 @click.option(
-    "--max-cards", type=click.IntRange(1, 10_000), default=None, help="At most this many."
+    "--max-cards", type=click.IntRange(1, MAX_CARDS), default=None, help="At most this many."
 )
 @click.option(
     "--layout",
@@ -357,7 +358,14 @@ def export_batch_command(
     import shutil
 
     from cardsapp.services.audit import AuditAction, record_event
-    from cardsapp.services.batches import BatchError, batch_by_code, batch_files, write_labels
+    from cardsapp.services.batches import (
+        BatchError,
+        batch_by_code,
+        batch_files,
+        file_parts,
+        has_file,
+        write_labels,
+    )
 
     if not cards_path and not labels_path:
         raise click.UsageError("Give --cards PATH, --labels PATH or both.")
@@ -366,9 +374,14 @@ def export_batch_command(
         batch = batch_by_code(db.session, code)
         if cards_path:
             source = batch_files(config.data_dir, batch)["cards"]
-            if not source.is_file():
+            if has_file(db.session, batch.id, "cards"):
+                with cards_path.open("wb") as handle:
+                    for part in file_parts(db.session, batch.id, "cards"):
+                        handle.write(part)
+            elif source.is_file():  # built before files were kept in the database
+                shutil.copyfile(source, cards_path)
+            else:
                 raise click.ClickException(f"Batch {batch.code} has no cards PDF ({batch.status}).")
-            shutil.copyfile(source, cards_path)
             record_event(
                 db.session,
                 None,
@@ -401,13 +414,15 @@ def export_batch_command(
 @with_appcontext
 def purge_command() -> None:
     """Delete message texts and files of batches mailed, and of cards rejected, long ago."""
-    from cardsapp.services.batches import purge_expired
-    from cardsapp.services.review import purge_rejected
+    from cardsapp.services.batches import purge_due, purge_turn
 
     config = current_app.extensions["cardsapp.config"]
-    purged = purge_expired(db.session, config.data_dir, config.retention_days)
-    rejected = purge_rejected(db.session, config.retention_days)
-    db.session.commit()
+    with purge_turn(db.engine) as mine:
+        if not mine:
+            raise click.ClickException("Another purge is running; nothing was done.")
+        purged, rejected = purge_due(
+            db.session, config.data_dir, config.retention_days, db.session.commit
+        )
     if (purged or rejected) and not scrub_after_delete(db.engine, PURGE_TABLES):
         click.echo(SCRUB_INCOMPLETE)
     click.echo(f"Purged {len(purged)} batches mailed over {config.retention_days} days ago.")

@@ -29,7 +29,7 @@ from cardsapp.extensions import Base
 log = logging.getLogger(__name__)
 
 # The tables each operation changes; callers name theirs from here.
-PURGE_TABLES = ("cards", "batches", "envelopes")
+PURGE_TABLES = ("cards", "batches", "envelopes", "batch_files")
 ADDRESS_TABLES = ("recipients",)
 
 

@@ -26,7 +26,7 @@ from cardsapp.extensions import db
 from cardsapp.models import Batch, BatchStatus, Card, CardClaim
 from cardsapp.queue import job_queues
 from cardsapp.redis_server import EmbeddedRedis
-from cardsapp.services.batches import batch_files, create_batch, recover_batches
+from cardsapp.services.batches import create_batch, has_file, read_file, recover_batches
 from tests.conftest import ROOT, worker_env
 from tests.factories import approved_message, make_approved_cards, make_campaign, make_recipient
 from tests.processes import kill_worker, start_worker
@@ -88,12 +88,11 @@ def _wait_until_half_way(batch_id: int, timeout: float = 90) -> int:
 def _printed_messages(app, batch_ids: list[int]) -> Counter[str]:  # type: ignore[no-untyped-def]
     """How often each message appears across the batches' cards PDFs (poppler's pdftotext)."""
     seen: Counter[str] = Counter()
-    data_dir = app.extensions["cardsapp.config"].data_dir
     for batch_id in batch_ids:
-        path = batch_files(data_dir, db.session.get(Batch, batch_id))["cards"]
+        pdf = read_file(db.session, batch_id, "cards")
         text = subprocess.run(
-            ["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True
-        ).stdout
+            ["pdftotext", "-raw", "-", "-"], input=pdf, capture_output=True, check=True
+        ).stdout.decode()
         flat = " ".join(text.split())
         seen.update(approved_message(int(n)) for n in re.findall(r"number (\d{5}) from", flat))
     return seen
@@ -124,7 +123,7 @@ def test_a_worker_killed_half_way_leaves_a_batch_the_next_worker_rebuilds(app, c
     db.session.expire_all()
     batch = db.session.get(Batch, batch_id)
     assert batch.status == BatchStatus.BUILDING
-    assert not batch_files(config.data_dir, batch)["cards"].exists()
+    assert not has_file(db.session, batch.id, "cards")
 
     # A new worker notices the silent batch on start (stale at once here) and rebuilds it.
     env = {**worker_env(config), "CARDS_BATCH_STALE_SECONDS": "0"}

@@ -27,11 +27,12 @@ from cardsapp.services.batches import (
     MAX_ATTEMPTS,
     ClaimConflict,
     NothingToBatch,
-    batch_files,
     build_batch,
     create_batch,
+    has_file,
     move_batch,
     purge_expired,
+    read_file,
     record_failure,
     recover_batches,
     write_labels,
@@ -82,10 +83,10 @@ def test_a_batch_claims_the_oldest_approved_cards_and_a_worker_builds_its_pdfs(a
     db.session.expire_all()
     batch = db.session.get(Batch, batch.id)
     assert batch.status == BatchStatus.READY
-    files = batch_files(app.extensions["cardsapp.config"].data_dir, batch)
-    assert files["cards"].stat().st_size > 0
-    assert files["packing"].stat().st_size > 0
-    assert not list(files["cards"].parent.glob(".*.part"))
+    assert read_file(db.session, batch.id, "cards").startswith(b"%PDF")
+    assert read_file(db.session, batch.id, "packing").startswith(b"%PDF")
+    # Nothing is left on the worker's disk: the files live in the database.
+    assert not list(app.extensions["cardsapp.config"].data_dir.rglob("*.pdf"))
 
 
 def test_rejected_and_unmoderated_cards_are_never_batched(app):
@@ -178,8 +179,7 @@ def test_building_again_gives_the_same_cards_and_the_same_pdf(app):
     campaign, _ = _setup(app, cards=7)
     batch = _new_batch(campaign.id, max_cards=7)
     _build_here(app, batch.id)
-    files = batch_files(app.extensions["cardsapp.config"].data_dir, batch)
-    first = hashlib.sha256(files["cards"].read_bytes()).hexdigest()
+    first = hashlib.sha256(read_file(db.session, batch.id, "cards")).hexdigest()
     cards_before = db.session.scalars(select(Card.id).where(Card.batch_id == batch.id)).all()
     # As after a crash half-way: the batch is building again and the job runs once more.
     db.session.execute(
@@ -187,7 +187,7 @@ def test_building_again_gives_the_same_cards_and_the_same_pdf(app):
     )
     db.session.commit()
     _build_here(app, batch.id)
-    assert hashlib.sha256(files["cards"].read_bytes()).hexdigest() == first
+    assert hashlib.sha256(read_file(db.session, batch.id, "cards")).hexdigest() == first
     assert (
         db.session.scalars(select(Card.id).where(Card.batch_id == batch.id)).all() == cards_before
     )
@@ -197,7 +197,7 @@ def test_messages_only_in_the_cards_pdf_addresses_only_in_the_labels_packing_lis
     campaign, _people = _setup(app, cards=9, recipients=3)
     batch = _new_batch(campaign.id, max_cards=9)
     _build_here(app, batch.id)
-    files = batch_files(app.extensions["cardsapp.config"].data_dir, batch)
+    files = {kind: read_file(db.session, batch.id, kind) for kind in ("cards", "packing")}
     labels = io.BytesIO()
     write_labels(db.session, app.extensions["cardsapp.addresses"], batch, labels)
     cards_text = _text(files["cards"]).replace("\n", " ")
@@ -247,8 +247,8 @@ def test_purge_forgets_messages_and_files_of_long_mailed_batches_and_keeps_count
     kept = db.session.scalars(select(Card.message).where(Card.batch_id == recent.id)).all()
     gone = db.session.scalars(select(Card.message).where(Card.batch_id == old.id)).all()
     assert gone == [None, None] and all(kept)
-    assert not batch_files(config.data_dir, old)["cards"].exists()
-    assert batch_files(config.data_dir, recent)["cards"].exists()
+    assert not has_file(db.session, old.id, "cards")
+    assert has_file(db.session, recent.id, "cards")
     assert db.session.get(Batch, old.id).card_count == 2
 
 

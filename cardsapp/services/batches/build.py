@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
-import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from cardsapp.domain.envelopes import (
     routing_code,
 )
 from cardsapp.models import (
+    CARD_WAITING,
     Batch,
+    BatchFile,
     BatchLayout,
     BatchStatus,
     Campaign,
     Card,
-    CardStatus,
     Envelope,
     PrintFormat,
     utcnow,
@@ -32,7 +30,7 @@ from cardsapp.render.cards_pdf import PrintCard, page_of_card, render_cards_pdf
 from cardsapp.render.designs import Design
 from cardsapp.render.packing_pdf import PackingHeader, PackingRow, render_packing_pdf
 from cardsapp.render.pdfx import SRGB, cmyk_target
-from cardsapp.services.batches.policy import CARDS_FILE, PACKING_FILE, BatchNotFound
+from cardsapp.services.batches.policy import CARDS_FILE, FILE_PART, PACKING_FILE, BatchNotFound
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +53,11 @@ def recent_batches(session: Session, limit: int = 50, before_id: int | None = No
 
 def waiting_cards(session: Session, campaign_id: int, cap: int = 10_000) -> tuple[int, bool]:
     """Approved cards not yet in a batch, counted up to `cap` (and whether there are more)."""
+    # CARD_WAITING is ix_cards_waiting's condition: an index-only count of waiting cards,
+    # not a walk of ix_cards_batch_id's null entries (test_query_plans.py).
     inner = (
         select(Card.id)
-        .where(
-            Card.campaign_id == campaign_id,
-            Card.status == CardStatus.APPROVED,
-            Card.batch_id.is_(None),
-        )
+        .where(Card.campaign_id == campaign_id, CARD_WAITING)
         .limit(cap + 1)
         .subquery()
     )
@@ -92,7 +88,7 @@ def _print_cards(session: Session, batch_id: int, batch_code: str) -> Iterator[P
 
 
 def batch_files(data_dir: Path, batch: Batch) -> dict[str, Path]:
-    """Where the batch's files live."""
+    """Where batches built before files were kept in the database left theirs on disk."""
     folder = Path(data_dir) / batch.code
     return {"cards": folder / CARDS_FILE, "packing": folder / PACKING_FILE}
 
@@ -105,12 +101,14 @@ def build_batch(
     progress: Callable[[int, int], None] | None = None,
     print_icc: Path | None = None,
 ) -> Batch:
-    """Render the cards PDF and packing list of a building batch; mark it ready.
+    """Render the cards PDF and packing list of a building batch, store them; mark it ready.
 
     `print_icc`, a print shop's CMYK profile, makes print-shop files CMYK (else sRGB).
 
-    Safe to run twice or after a crash: the cards of a batch never change, files go to a
-    temporary name first, and a batch that is no longer building is left alone.
+    The files are drawn in a scratch folder under `data_dir` (this machine's own disk) and
+    stored in the database with the batch's new status, in one transaction: a web process
+    on any machine serves them. Safe to run twice or after a crash: the cards of a batch
+    never change, and a batch that is no longer building is left alone.
     """
     batch = session.get(Batch, batch_id)
     if batch is None:
@@ -118,16 +116,13 @@ def build_batch(
     if batch.status != BatchStatus.BUILDING:
         return batch
     code, layout, total = batch.code, BatchLayout(batch.layout).value, batch.card_count
-    files = batch_files(data_dir, batch)
-    folder = files["cards"].parent
-    folder.mkdir(parents=True, exist_ok=True)
-    _remove_stale_parts(folder)
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
     if progress is not None:
         progress(0, total)
-
-    with _replace_when_done(files["cards"]) as part:
+    with tempfile.TemporaryDirectory(dir=data_dir, prefix=".build-") as scratch:
+        cards, packing = Path(scratch) / CARDS_FILE, Path(scratch) / PACKING_FILE
         render_cards_pdf(
-            part,
+            cards,
             _print_cards(session, batch_id, code),
             designs,
             layout,
@@ -136,14 +131,21 @@ def build_batch(
             back=card_back(session.get(Campaign, batch.campaign_id)),
             output=cmyk_target(print_icc) if print_icc else SRGB,
         )
-    header = PackingHeader(
-        code, layout, batch.card_count, batch.envelope_count, f"{batch.created_at:%Y-%m-%d}"
-    )
-    with _replace_when_done(files["packing"]) as part:
-        render_packing_pdf(part, header, packing_rows(session, batch))
-
+        header = PackingHeader(
+            code, layout, batch.card_count, batch.envelope_count, f"{batch.created_at:%Y-%m-%d}"
+        )
+        render_packing_pdf(packing, header, packing_rows(session, batch))
+        # Another build of the same batch may have finished meanwhile: wait for it, look again.
+        locked = session.execute(
+            select(Batch.status).where(Batch.id == batch_id).with_for_update()
+        ).scalar_one()
+        if locked != BatchStatus.BUILDING:
+            session.refresh(batch)
+            return batch
+        session.execute(delete(BatchFile).where(BatchFile.batch_id == batch_id))
+        store_file(session, batch_id, "cards", cards)
+        store_file(session, batch_id, "packing", packing)
     now = utcnow()
-    # Conditional, so that a second build finishing at the same time changes nothing.
     session.execute(
         update(Batch)
         .where(Batch.id == batch_id, Batch.status == BatchStatus.BUILDING)
@@ -151,6 +153,47 @@ def build_batch(
     )
     session.refresh(batch)
     return batch
+
+
+def store_file(session: Session, batch_id: int, kind: str, path: Path) -> None:
+    """Keep a built file in the database, in parts of FILE_PART bytes (never all in memory)."""
+    with path.open("rb") as source:
+        part = 0
+        while chunk := source.read(FILE_PART):
+            session.execute(
+                insert(BatchFile).values(batch_id=batch_id, kind=kind, part=part, data=chunk)
+            )
+            part += 1
+
+
+def has_file(session: Session, batch_id: int, kind: str) -> bool:
+    """True when the batch's file of this kind is stored."""
+    found = session.scalar(
+        select(BatchFile.part).where(
+            BatchFile.batch_id == batch_id, BatchFile.kind == kind, BatchFile.part == 0
+        )
+    )
+    return found is not None
+
+
+def file_parts(session: Session, batch_id: int, kind: str) -> Iterator[bytes]:
+    """The stored file, part by part: one part in memory at a time, however large."""
+    part = 0
+    while True:
+        data = session.scalar(
+            select(BatchFile.data).where(
+                BatchFile.batch_id == batch_id, BatchFile.kind == kind, BatchFile.part == part
+            )
+        )
+        if data is None:
+            return
+        yield bytes(data)
+        part += 1
+
+
+def read_file(session: Session, batch_id: int, kind: str) -> bytes:
+    """The whole stored file (for the command line and tests)."""
+    return b"".join(file_parts(session, batch_id, kind))
 
 
 def packing_rows(session: Session, batch: Batch) -> Iterator[PackingRow]:
@@ -182,32 +225,6 @@ def card_back(campaign: Campaign | None) -> CardBack | None:
     texts = tuple(campaign.back_text.get(lang, "") for lang in ("be", "ru", "en"))
     title = campaign.title
     return CardBack(texts, title.get("be") or title.get("ru") or title.get("en") or "")
-
-
-@contextmanager
-def _replace_when_done(target: Path) -> Iterator[Path]:
-    """A temporary file next to `target`, renamed over it only when writing succeeded."""
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
-    os.close(handle)
-    part = Path(name)
-    try:
-        yield part
-        with part.open("rb") as written:
-            os.fsync(written.fileno())
-        os.replace(part, target)
-    finally:
-        part.unlink(missing_ok=True)
-
-
-def _remove_stale_parts(folder: Path, older_than: float = 3600) -> None:
-    """Temporary files left by a crashed build (a live build's are younger)."""
-    cutoff = time.time() - older_than
-    for part in folder.glob(".*.part"):
-        try:
-            if part.stat().st_mtime < cutoff:
-                part.unlink()
-        except FileNotFoundError:
-            pass
 
 
 def touch_heartbeat(connection: Connection, batch_id: int) -> None:

@@ -28,6 +28,7 @@ from cardsapp.render.envelopes_pdf import DEFAULT_ENVELOPE, ENVELOPES
 from cardsapp.render.labels_pdf import DEFAULT_SHEET, SHEETS
 from cardsapp.services.audit import AuditAction, record_event
 from cardsapp.services.batches import (
+    MAX_CARDS,
     BatchError,
     BatchNotFound,
     ClaimConflict,
@@ -37,6 +38,8 @@ from cardsapp.services.batches import (
     batch_files,
     batch_progress,
     create_batch,
+    file_parts,
+    has_file,
     move_batch,
     recent_batches,
     waiting_cards,
@@ -99,6 +102,7 @@ def index() -> str:
         can_print=me.has_role(Role.PRINTER),
         can_address=me.has_role(Role.ADDRESSER),
         sheets=SHEETS,
+        max_cards=MAX_CARDS,
     )
 
 
@@ -110,7 +114,7 @@ def create() -> Response:
     campaign = _chosen_campaign()
     back = url_for("batches.index", campaign=campaign.slug if campaign else None)
     if campaign is None or not form.validate_on_submit():
-        flash(_("Choose how many cards (1 to 10,000) and a layout."), "error")
+        flash(_("Choose how many cards (1 to 20,000) and a layout."), "error")
         return redirect(back)
     user_id, campaign_id = _me().id, campaign.id
     # The claim opens its own transaction: end the one this request's reads began.
@@ -158,18 +162,29 @@ def _send_batch_file(code: str, kind: str) -> Response:
     batch = _batch(code)
     if batch.status in (BatchStatus.BUILDING, BatchStatus.FAILED) or batch.purged_at:
         abort(404)
-    path = batch_files(current_app.extensions["cardsapp.config"].data_dir, batch)[kind]
-    if not path.is_file():
+    stored = has_file(db.session, batch.id, kind)
+    # Batches built before files were kept in the database have them on this disk.
+    legacy = batch_files(current_app.extensions["cardsapp.config"].data_dir, batch)[kind]
+    if not stored and not legacy.is_file():
         abort(404)
+    batch_id, batch_code = batch.id, batch.code
     record_event(
-        db.session, _me().id, AuditAction.BATCH_DOWNLOADED, target=f"batch:{batch.code}", file=kind
+        db.session, _me().id, AuditAction.BATCH_DOWNLOADED, target=f"batch:{batch_code}", file=kind
     )
     db.session.commit()
+    if stored:
+        # Streamed part by part from the database: the same on every machine, however large.
+        response = Response(
+            stream_with_context(file_parts(db.session, batch_id, kind)),
+            mimetype="application/pdf",
+        )
+        response.headers["Content-Disposition"] = f'attachment; filename="{kind}-{batch_code}.pdf"'
+        return _no_store(response)
     response = send_file(
-        path,
+        legacy,
         mimetype="application/pdf",
         as_attachment=True,
-        download_name=f"{kind}-{batch.code}.pdf",
+        download_name=f"{kind}-{batch_code}.pdf",
         max_age=0,
         conditional=False,
         etag=False,
