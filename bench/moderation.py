@@ -1,7 +1,8 @@
 """Moderation queue benchmark: `python bench/moderation.py [--runs N]`.
 
 Times the queue page (GET /moderate, the first page and one deep in the queue) with 100 and
-with 100,000 cards waiting, through the real app and a logged-in moderator, on a temporary
+with 100,000 cards waiting, behind three times as many older cards mailed, approved or
+rejected, through the real app and a logged-in moderator, on a temporary
 SQLite database and, when CARDS_BENCH_POSTGRES_URL names an empty database made for the run,
 on PostgreSQL too. The queue pages by keyset over ix_cards_queue and counts only up to a cap,
 so the ratio of the two times should stay under 2. The last line printed is one JSON object.
@@ -32,6 +33,7 @@ from cardsapp.services.review import PAGE_SIZE
 from cardsapp.services.users import create_user
 
 SIZES = (100, 100_000)
+OLDER_PER_WAITING = 3
 CHUNK = 10_000
 PASSWORD = secrets.token_urlsafe(16)  # a throwaway account in a throwaway database
 MESSAGES = (
@@ -41,8 +43,18 @@ MESSAGES = (
 )
 
 
+def _state(n: int, older: int) -> CardStatus:
+    """The n-th card's state: the oldest mailed, then approved, rejections among them."""
+    if n >= older:
+        return CardStatus.SUBMITTED
+    if n % 10 == 3:
+        return CardStatus.REJECTED
+    return CardStatus.MAILED if n < older * 2 // 3 else CardStatus.APPROVED
+
+
 def fill(url: str, waiting: int) -> None:
-    """Empty the tables, then bulk-insert a campaign, a moderator and `waiting` cards."""
+    """Empty the tables, then bulk-insert a campaign, a moderator and cards in every state,
+    `waiting` of them submitted."""
     from cardsapp.models import Campaign
 
     engine = create_engine(url)
@@ -77,7 +89,11 @@ def fill(url: str, waiting: int) -> None:
             .returning(Campaign.id)
         ).scalar_one()
         rows = []
-        for n in range(waiting):
+        # Older cards in every decided state come first, as in a campaign under way: the
+        # queue must find its submitted cards past them (three decided cards to one waiting).
+        older = waiting * OLDER_PER_WAITING
+        for n in range(older + waiting):
+            status = _state(n, older)
             message = MESSAGES[n % len(MESSAGES)]
             flagged = n % 10 == 0
             rows.append(
@@ -88,7 +104,7 @@ def fill(url: str, waiting: int) -> None:
                     "message": message + (" protest" if flagged else ""),
                     "signature": None,
                     "recipient_chosen": False,
-                    "status": CardStatus.SUBMITTED,
+                    "status": status,
                     "flags": [
                         {
                             "kind": "watch_word",
@@ -136,7 +152,7 @@ def prepare(url: str, waiting: int, workdir: Path) -> Target:
         create_user(db.session, "bench@example.org", PASSWORD, {Role.MODERATOR})
         db.session.commit()
         deep_after = db.session.scalar(
-            text("SELECT id FROM cards ORDER BY id LIMIT 1 OFFSET :n"),
+            text("SELECT id FROM cards WHERE status = 'submitted' ORDER BY id LIMIT 1 OFFSET :n"),
             # Nine tenths into the queue, but always with a full page after it.
             {"n": min(waiting * 9 // 10, waiting - 2 * PAGE_SIZE)},
         )

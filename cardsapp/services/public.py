@@ -17,7 +17,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from cardsapp.models import Campaign, utcnow
@@ -40,11 +42,23 @@ class PublicView:
     """
 
     campaign: Campaign | None
-    recipients: tuple[tuple[str, str], ...]
     counter: CounterReading | None
     campaigns: tuple[Campaign, ...] = ()
     pages: dict[tuple[str, ...], str] = field(default_factory=dict, compare=False)
     responses: dict[tuple[str, ...], object] = field(default_factory=dict, compare=False)
+    bind: Engine | Connection | None = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def recipients(self) -> tuple[tuple[str, str], ...]:
+        """The active recipients (public id, label), read once per snapshot on first use.
+
+        Only the writing page asks: the landing page and the counter of a campaign with ten
+        thousand recipients do not read them (bench/scale.py, public_snapshot).
+        """
+        if self.campaign is None or self.bind is None:
+            return ()
+        with Session(self.bind) as own:
+            return tuple(public_recipients(own, self.campaign))
 
     def page(self, key: tuple[str, ...], make: Callable[[], str]) -> str:
         """The page kept under `key`, made now if this snapshot has none yet."""
@@ -88,7 +102,7 @@ class PublicCache:
         else:
             campaign = next((c for c in campaigns if c.slug == slug), None)
             if campaign is None:
-                return PublicView(None, (), None, campaigns)
+                return PublicView(None, None, campaigns)
         view = self._read(session, campaign, campaigns)
         with self._lock:
             self._views[slug] = (view, until)
@@ -101,11 +115,7 @@ class PublicCache:
             return None
         session.expunge(campaign)
         with Session(session.get_bind()) as own:
-            return PublicView(
-                campaign,
-                tuple(public_recipients(own, campaign)),
-                read_counter(own, campaign.id),
-            )
+            return PublicView(campaign, read_counter(own, campaign.id), bind=session.get_bind())
 
     def remember_shared(self, key: tuple[str, ...], slug: str) -> None:
         """Note that the answer kept under `key` belongs to the view of `slug`."""
@@ -154,11 +164,10 @@ class PublicCache:
         # A session of its own: the caller's keeps its objects, and the campaigns stay
         # detached with every column loaded, safe to share between threads.
         if campaign is None:
-            return PublicView(None, (), None, campaigns)
+            return PublicView(None, None, campaigns)
         with Session(session.get_bind()) as own:
-            recipients = tuple(public_recipients(own, campaign))
             counter = read_counter(own, campaign.id)
-        return PublicView(campaign, recipients, counter, campaigns)
+        return PublicView(campaign, counter, campaigns, bind=session.get_bind())
 
     def _seconds_to_next_phase(self, campaigns: tuple[Campaign, ...]) -> float:
         wall = self._wall_clock()

@@ -8,13 +8,17 @@ BATCH_QUEUE = "batches"
 # emptied) is not the batch's fault and is tried again up to MAX_ATTEMPTS in all.
 MAX_FAILURES = 3
 MAX_ATTEMPTS = 20
-MAX_CARDS = 10_000
+# A 20,000-card claim takes about 2 s on PostgreSQL with a million cards waiting and its
+# print-shop PDF builds in bounded memory (bench/scale.py, docs/performance.md).
+MAX_CARDS = 20_000
 # How far past the requested number the claim looks for cards it may take (some wait for a
 # paused or full recipient); bounded so that a claim costs the same whatever the backlog.
 SCAN_FACTOR = 5
 SCAN_PAGE = 1000
 HEARTBEAT_EVERY_SECONDS = 2.0
 CARDS_FILE = "cards.pdf"
+# Built files are kept in the database in parts of this size (batch_files), streamed out.
+FILE_PART = 1024 * 1024
 PACKING_FILE = "packing.pdf"
 
 
