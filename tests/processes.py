@@ -51,3 +51,18 @@ def job_running(process: subprocess.Popen[bytes]) -> bool:
         return bool(psutil.Process(process.pid).children())
     except psutil.NoSuchProcess:
         return False
+
+
+def run_burst(env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`python -m worker --burst` until the queues are empty; it must end cleanly."""
+    done = subprocess.run(
+        [sys.executable, "-m", "worker", "--burst"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done

@@ -142,7 +142,16 @@ def plan_batch(
 
 def random_code(length: int = 8) -> str:
     """A random, non-sequential public code."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+    # One draw from the operating system's generator for the whole code, then its digits in
+    # base len(CODE_ALPHABET): as uniform as a draw per character, and a claim of 20,000
+    # envelopes draws 20,000 times rather than 120,000.
+    base = len(CODE_ALPHABET)
+    number = secrets.randbelow(base**length)
+    characters = []
+    for _ in range(length):
+        number, digit = divmod(number, base)
+        characters.append(CODE_ALPHABET[digit])
+    return "".join(characters)
 
 
 def envelope_code(length: int = ENVELOPE_CODE_LENGTH) -> str:

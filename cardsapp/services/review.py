@@ -222,4 +222,4 @@ def purge_rejected(
         .values(message=None, signature=None, text_key=None)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from sqlalchemy import select
 
 from cardsapp.extensions import db
 from cardsapp.models import Batch, BatchStatus, Role
 from cardsapp.render.designs import designs
 from cardsapp.services.batches import build_batch, read_file
-from tests.conftest import ROOT, worker_env
-from tests.factories import (
-    log_in,
-    make_approved_cards,
-    make_campaign,
-    make_recipient,
-    make_user,
-    staff_csrf_token,
-)
+from tests.conftest import worker_env
+from tests.factories import log_in, make_approved_cards, make_campaign, make_recipient, make_user
+from tests.factories import staff_csrf_token as csrf_token
+from tests.processes import run_burst
 
 
 def _campaign_with_cards(app, cards: int):  # type: ignore[no-untyped-def]
@@ -39,7 +31,7 @@ def test_a_batch_built_by_a_worker_elsewhere_downloads_from_this_web_process(
     printer = make_user(db.session, Role.PRINTER)
     db.session.commit()
     log_in(client, printer.email)
-    token = staff_csrf_token(client)
+    token = csrf_token(client)
     response = client.post(
         "/batches", data={"max_cards": 12, "layout": "home_a4", "csrf_token": token}
     )
@@ -49,16 +41,7 @@ def test_a_batch_built_by_a_worker_elsewhere_downloads_from_this_web_process(
     # The worker's machine: a disk of its own, which the web process never sees.
     worker_disk = tmp_path / "worker-machine"
     env = {**worker_env(config), "CARDS_DATA_DIR": str(worker_disk)}
-    done = subprocess.run(
-        [sys.executable, "-m", "worker", "--burst"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    run_burst(env)
     db.session.expire_all()
     assert db.session.scalars(select(Batch.status)).one() == BatchStatus.READY
 

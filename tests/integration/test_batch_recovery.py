@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import timedelta
@@ -27,9 +26,9 @@ from cardsapp.models import Batch, BatchStatus, Card, CardClaim
 from cardsapp.queue import job_queues
 from cardsapp.redis_server import EmbeddedRedis
 from cardsapp.services.batches import create_batch, has_file, read_file, recover_batches
-from tests.conftest import ROOT, worker_env
+from tests.conftest import worker_env
 from tests.factories import approved_message, make_approved_cards, make_campaign, make_recipient
-from tests.processes import kill_worker, start_worker
+from tests.processes import kill_worker, run_burst, start_worker
 
 pytestmark = pytest.mark.slow
 
@@ -127,16 +126,7 @@ def test_a_worker_killed_half_way_leaves_a_batch_the_next_worker_rebuilds(app, c
 
     # A new worker notices the silent batch on start (stale at once here) and rebuilds it.
     env = {**worker_env(config), "CARDS_BATCH_STALE_SECONDS": "0"}
-    done = subprocess.run(
-        [sys.executable, "-m", "worker", "--burst"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    done = run_burst(env)
     assert code in done.stderr  # the worker said which batch it re-enqueued
     _assert_every_card_once(app, [batch_id], 1600)
     assert db.session.get(Batch, batch_id).attempts == 2

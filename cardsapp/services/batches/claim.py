@@ -6,8 +6,7 @@ import logging
 from collections.abc import Collection, Iterator
 from itertools import islice
 
-from sqlalchemy import Connection, bindparam, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from cardsapp.domain.envelopes import (
@@ -15,7 +14,6 @@ from cardsapp.domain.envelopes import (
     CandidateCard,
     RecipientState,
     plan_batch,
-    renew_codes,
 )
 from cardsapp.models import (
     CARD_WAITING,
@@ -23,12 +21,10 @@ from cardsapp.models import (
     BatchLayout,
     Campaign,
     Card,
-    CardClaim,
-    CardStatus,
-    Envelope,
     Recipient,
     utcnow,
 )
+from cardsapp.services.batches.plan_writes import among, write_plan
 from cardsapp.services.batches.policy import (
     BATCH_QUEUE,
     BUILD_JOB,
@@ -37,7 +33,6 @@ from cardsapp.services.batches.policy import (
     SCAN_PAGE,
     BatchError,
     BatchNotFound,
-    ClaimConflict,
     FreshTransactionNeeded,
     NothingToBatch,
 )
@@ -98,11 +93,7 @@ def _recipient_states(
     if only is None:
         queries = [query.where(Recipient.campaign_id == campaign.id)]
     else:
-        wanted = sorted(only)
-        queries = [
-            query.where(Recipient.id.in_(wanted[start : start + 1000]))
-            for start in range(0, len(wanted), 1000)
-        ]
+        queries = [query.where(c) for c in among(session, Recipient.id, sorted(only))]
     states = {}
     for part in queries:
         if lock:
@@ -182,7 +173,9 @@ def create_batch(
     # As many as the batch holds, and more (up to SCAN_FACTOR times) only while cards for
     # paused or full recipients leave it short: every card read is a card locked.
     source = _candidates(session, campaign_id, max_cards * SCAN_FACTOR, lock)
-    candidates = list(islice(source, max_cards))
+    # A quarter more than the batch holds at first: cards that wait for a paused or full
+    # recipient rarely leave it short then, and a short plan is made again (twice the work).
+    candidates = list(islice(source, max_cards + max_cards // 4))
     if not candidates:
         raise NothingToBatch("no approved cards are waiting")
     while True:
@@ -207,7 +200,7 @@ def create_batch(
     )
     session.add(batch)
     session.flush()
-    _write_plan(session, batch, plan)
+    write_plan(session, batch, plan)
     batch.job_id = job_id_of(batch)
     enqueue_after_commit(session, BUILD_JOB, batch.id, queue=BATCH_QUEUE, job_id=batch.job_id)
     record_event(
@@ -224,121 +217,3 @@ def create_batch(
 def job_id_of(batch: Batch) -> str:
     """The RQ job id of the batch's current attempt."""
     return f"batch-{batch.id}-{batch.attempts}"
-
-
-def _write_plan(session: Session, batch: Batch, plan: BatchPlan) -> None:
-    """Envelopes, claims, cards and recipients' counts for a planned batch."""
-    codes = [e.code for e in plan.envelopes]
-    taken: set[str] = set()
-    for start in range(0, len(codes), 500):
-        taken.update(
-            session.scalars(
-                select(Envelope.code).where(Envelope.code.in_(codes[start : start + 500]))
-            )
-        )
-    if taken:
-        renew_codes(plan, taken)
-    # Set-based writes through the Core tables: a few statements whatever the batch's size,
-    # and no walk of the session's identity map per envelope (what one ORM update per
-    # recipient cost: 22-41 s for 10,000 cards). Guarded by the claim tests and bench/scale.py.
-    envelope_rows = [
-        {
-            "batch_id": batch.id,
-            "recipient_id": e.recipient_id,
-            "code": e.code,
-            "position": position,
-            "card_count": len(e.card_ids),
-        }
-        for position, e in enumerate(plan.envelopes, start=1)
-    ]
-    envelope_ids = list(
-        session.scalars(
-            insert(Envelope.__table__).returning(
-                Envelope.__table__.c.id, sort_by_parameter_order=True
-            ),
-            envelope_rows,
-        )
-    )
-    claims = []
-    moves = []
-    for envelope_id, planned in zip(envelope_ids, plan.envelopes, strict=True):
-        for position, card_id in enumerate(planned.card_ids, start=1):
-            claims.append({"card_id": card_id, "batch_id": batch.id})
-            moves.append(
-                {
-                    "card": card_id,
-                    "batch": batch.id,
-                    "envelope": envelope_id,
-                    "position": position,
-                    "recipient": planned.recipient_id,
-                }
-            )
-    try:
-        # The primary key on card_claims.card_id is the last word: a card claimed twice fails
-        # the whole transaction, so it can never sit in two batches.
-        session.execute(CardClaim.__table__.insert(), claims)
-    except IntegrityError as exc:
-        raise ClaimConflict("another batch claimed some of these cards; try again") from exc
-    _move_cards(session, batch.id, moves)
-    _count_assigned(session, plan.cards_per_recipient())
-
-
-def _move_cards(session: Session, batch_id: int, moves: list[dict[str, int]]) -> None:
-    """Put the claimed cards in their envelopes: one statement on PostgreSQL."""
-    cards = Card.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        # One UPDATE joined to the arrays of the plan, rather than one per card.
-        session.execute(
-            text(
-                "UPDATE cards SET status = :status, batch_id = :batch,"
-                " envelope_id = m.envelope, position_in_envelope = m.position,"
-                " recipient_id = m.recipient"
-                " FROM unnest(CAST(:cards AS integer[]), CAST(:envelopes AS integer[]),"
-                " CAST(:positions AS integer[]), CAST(:recipients AS integer[]))"
-                " AS m(card, envelope, position, recipient)"
-                " WHERE cards.id = m.card"
-            ),
-            {
-                "status": CardStatus.BATCHED.value,
-                "batch": batch_id,
-                "cards": [m["card"] for m in moves],
-                "envelopes": [m["envelope"] for m in moves],
-                "positions": [m["position"] for m in moves],
-                "recipients": [m["recipient"] for m in moves],
-            },
-        )
-        return
-    session.execute(
-        update(cards)
-        .where(cards.c.id == bindparam("card"))
-        .values(
-            status=CardStatus.BATCHED,
-            batch_id=bindparam("batch"),
-            envelope_id=bindparam("envelope"),
-            position_in_envelope=bindparam("position"),
-            recipient_id=bindparam("recipient"),
-        ),
-        moves,
-    )
-
-
-def _count_assigned(session: Session, added: dict[int, int]) -> None:
-    """Add each recipient's new cards to her count: one statement on PostgreSQL."""
-    recipients = Recipient.__table__
-    ordered = sorted(added.items())
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text(
-                "UPDATE recipients SET cards_assigned = cards_assigned + m.added"
-                " FROM unnest(CAST(:ids AS integer[]), CAST(:counts AS integer[]))"
-                " AS m(id, added) WHERE recipients.id = m.id"
-            ),
-            {"ids": [rid for rid, _ in ordered], "counts": [n for _, n in ordered]},
-        )
-        return
-    session.execute(
-        update(recipients)
-        .where(recipients.c.id == bindparam("recipient"))
-        .values(cards_assigned=recipients.c.cards_assigned + bindparam("added")),
-        [{"recipient": rid, "added": n} for rid, n in ordered],
-    )
