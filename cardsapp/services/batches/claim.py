@@ -6,7 +6,7 @@ import logging
 from collections.abc import Collection, Iterator
 from itertools import islice
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from cardsapp.domain.envelopes import (
@@ -80,20 +80,37 @@ def _candidates(
 
 
 def _recipient_states(
-    session: Session, campaign: Campaign, only: Collection[int] | None = None, lock: bool = False
+    session: Session,
+    campaign: Campaign,
+    only: Collection[int] | None = None,
+    lock: bool = False,
+    least_served: int | None = None,
 ) -> dict[int, RecipientState]:
-    """The campaign's recipients (or `only` these) with their counts and caps."""
+    """The campaign's recipients (or `only` these, or the `least_served` with room left)
+    with their counts and caps."""
     query = select(
         Recipient.id,
         Recipient.cards_assigned,
         Recipient.cap_per_batch,
         Recipient.cap_per_campaign,
         Recipient.paused,
-    ).order_by(Recipient.id)
-    if only is None:
-        queries = [query.where(Recipient.campaign_id == campaign.id)]
+    )
+    if least_served is not None:
+        room = Recipient.cards_assigned < func.coalesce(
+            Recipient.cap_per_campaign, campaign.cap_per_campaign
+        )
+        queries = [
+            query.where(Recipient.campaign_id == campaign.id, Recipient.paused.is_(False), room)
+            .order_by(Recipient.cards_assigned, Recipient.id)
+            .limit(least_served)
+        ]
+    elif only is None:
+        queries = [query.where(Recipient.campaign_id == campaign.id).order_by(Recipient.id)]
     else:
-        queries = [query.where(c) for c in among(session, Recipient.id, sorted(only))]
+        wanted = sorted(only)
+        queries = [
+            query.where(c).order_by(Recipient.id) for c in among(session, Recipient.id, wanted)
+        ]
     states = {}
     for part in queries:
         if lock:
@@ -111,6 +128,25 @@ def _recipient_states(
     return states
 
 
+def _planning_states(
+    session: Session, campaign: Campaign, candidates: list[CandidateCard], max_cards: int
+) -> dict[int, RecipientState]:
+    """What the plan can use: the `max_cards` least-served recipients with room, and those
+    the candidates' donors chose. Read unlocked.
+
+    Enough for the same plan as with every recipient: "any recipient" cards go to the least
+    served (by count, then id), so a recipient outside the first `max_cards` could only be
+    reached after each of them had been given a card, when the batch is already full. A
+    claim reads at most `max_cards` rows, not all ten thousand (tests/unit/test_envelopes.py
+    and tests/integration/test_batches.py check fairness).
+    """
+    states = _recipient_states(session, campaign, least_served=max_cards)
+    chosen = {c.recipient_id for c in candidates if c.recipient_id is not None} - states.keys()
+    if chosen:
+        states.update(_recipient_states(session, campaign, only=chosen))
+    return states
+
+
 def _plan_with_locked_recipients(
     session: Session,
     campaign: Campaign,
@@ -118,7 +154,7 @@ def _plan_with_locked_recipients(
     max_cards: int,
     lock: bool,
 ) -> BatchPlan:
-    """Plan on an unlocked read of every recipient, then lock only those the plan gives cards.
+    """Plan on an unlocked read of the recipients, then lock only those the plan gives cards.
 
     Fairness and caps read counts that concurrent claims change, so the recipients a plan
     uses are locked (FOR UPDATE, in id order) and read again; if any changed meanwhile, the
@@ -126,7 +162,7 @@ def _plan_with_locked_recipients(
     stays free: an admin pausing a recipient this batch does not touch never waits for it.
     On SQLite the claim's BEGIN IMMEDIATE already keeps every other writer out.
     """
-    states = _recipient_states(session, campaign)
+    states = _planning_states(session, campaign, candidates, max_cards)
     plan = plan_batch(candidates, states.values(), max_cards)
     if not lock:
         return plan
