@@ -1,7 +1,7 @@
 """partial indexes for waiting and held rejected cards, audit by target, batch files stored
 
-Revision ID: 0006_scale
-Revises: 0005_print
+Revision ID: 0007_scale
+Revises: 0006_people
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_scale"
-down_revision: str | None = "0005_print"
+revision: str = "0007_scale"
+down_revision: str | None = "0006_people"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
