@@ -1,7 +1,7 @@
 """partial indexes for waiting and held rejected cards, audit by target, batch files stored
 
-Revision ID: 0007_scale
-Revises: 0006_people
+Revision ID: 0009_scale
+Revises: 0008_people_staff
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_scale"
-down_revision: str | None = "0006_people"
+revision: str = "0009_scale"
+down_revision: str | None = "0008_people_staff"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
