@@ -1,7 +1,7 @@
 """partial indexes for waiting and held rejected cards, audit by target, batch files stored
 
-Revision ID: 0009_scale
-Revises: 0008_people_staff
+Revision ID: 0010_scale
+Revises: 0009_donors
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_scale"
-down_revision: str | None = "0008_people_staff"
+revision: str = "0010_scale"
+down_revision: str | None = "0009_donors"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
