@@ -179,10 +179,15 @@ def run(project: str, base: str, metrics_out: Path | None) -> None:
 
     # A donor writes a card.
     donor = Browser(base)
-    page = donor.open("/write")
-    assert page.status == 200, f"GET /write: {page.status}"
+
+    def writing_page() -> Answer | None:
+        # Each web process rereads the campaign every few seconds (CARDS_PUBLIC_CACHE_SECONDS):
+        # the demo campaign, made by another process, shows up within that time.
+        page = donor.open("/write")
+        return page if page.status == 200 and 'name="design"' in page.text else None
+
+    page = wait_for("the demo campaign's writing page", writing_page, 60)
     designs = re.findall(r'name="design" value="([^"]+)"', page.text)
-    assert designs, "no design on the writing page"
     sent = donor.open(
         "/write",
         {
