@@ -103,9 +103,10 @@ def campaign_command(slug: str | None, action: str | None) -> None:
             phase = campaign_phase(campaign).value
             click.echo(f"{campaign.slug:<24} {campaign.status.value:<10} {phase}")
         return
-    campaign = campaign_by_slug(db.session, slug, staff=True)
-    if campaign is None:
+    named = campaign_by_slug(db.session, slug, staff=True)
+    if named is None:
         raise click.ClickException(f"No campaign {slug!r}.")
+    campaign = named
     if action is None:
         raise click.UsageError(f"Say what to do: {', '.join(ACTIONS)}.")
     try:

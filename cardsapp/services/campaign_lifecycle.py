@@ -107,13 +107,18 @@ def create_campaign(
 
 
 def copy_recipients(session: Session, box: AddressBox, source: Campaign, target: Campaign) -> int:
-    """Copy the source's active recipients (labels, caps, addresses re-sealed); paused stay."""
+    """Copy the source's active recipients (labels, caps, addresses re-sealed).
+
+    Paused recipients and those whose address was erased stay behind.
+    """
     copied = 0
     for recipient in session.scalars(
         select(Recipient)
         .where(Recipient.campaign_id == source.id, Recipient.paused.is_(False))
         .order_by(Recipient.id)
     ):
+        if recipient.address_token is None:
+            continue  # her address was erased: she is not copied
         session.add(
             Recipient(
                 campaign_id=target.id,

@@ -7,6 +7,7 @@ import io
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -31,7 +32,7 @@ class CampaignReport:
     per_recipient: list[tuple[str, str, int]]
 
 
-def _grouped(session: Session, campaign_id: int, column: object) -> dict[str, int]:
+def _grouped(session: Session, campaign_id: int, column: Any) -> dict[str, int]:
     rows = session.execute(
         select(column, func.count(Card.id))
         .where(Card.campaign_id == campaign_id)
