@@ -95,6 +95,20 @@ def test_an_organiser_runs_a_campaign_while_another_is_drafted_and_published(
     page.locator("form[enctype] button[type=submit]").click()
     assert "A mother in Example 3" in page.content()
 
+    # A moderator, a printer and an addresser, each invited and setting her own password.
+    for role in ("moderator", "printer", "addresser"):
+        page.goto(f"{url}/admin/staff")
+        page.fill("#email", f"{role}-{tag}@example.org")
+        page.check(f"input[name=roles][value={role}]")
+        page.locator("form[action$='/invite'] button[type=submit]").click()
+        link = page.locator(".invite-link code").inner_text().strip()
+        volunteer = make_page(viewport=DESKTOP, is_mobile=False, has_touch=False)
+        volunteer.goto(link)
+        volunteer.fill("#password", f"quiet harbour lantern {tag} {role}")
+        volunteer.fill("#confirm", f"quiet harbour lantern {tag} {role}")
+        volunteer.locator("main button[type=submit]").click()
+        assert volunteer.url != link and "field-error" not in volunteer.content(), role
+
     page.goto(settings_url)
     page.locator(".campaign-state").get_by_role("link", name="Publish").click()
     page.screenshot(path=str(shots / "admin-confirm-publish.png"), full_page=True)
