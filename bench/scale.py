@@ -581,7 +581,7 @@ def _snapshot(target: Target, slug: str) -> Callable[[], None]:
 
     def run() -> None:
         def read() -> None:
-            view = PublicCache(0).view(db.session)
+            view = PublicCache(0).view(db.session, slug)
             assert view.campaign is not None and view.campaign.slug == slug
 
         _in_app(target, read, commit=False)
@@ -608,9 +608,9 @@ def _purge_nothing_due(target: Target, slug: str) -> Callable[[], None]:
 PAGES: dict[str, tuple[str, Callable[[Target, str], Callable[[], None]]]] = {
     "admin_recipients": ("campaign", _page("/admin/recipients?campaign={slug}")),
     "moderate_first_page": ("campaign", _page("/moderate?campaign={slug}")),
-    "batches": ("campaign", _page("/batches")),
-    "write": ("campaign", _page("/write")),
-    "landing": ("campaign", _page("/")),
+    "batches": ("campaign", _page("/batches?campaign={slug}")),
+    "write": ("campaign", _page("/c/{slug}/write")),
+    "landing": ("campaign", _page("/c/{slug}")),
     "audit_target": ("global", _page("/admin/audit?target=card:{card}")),
     "audit_range": ("global", _page("/admin/audit?since=2026-09-01&until=2026-09-01")),
 }
