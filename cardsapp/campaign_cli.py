@@ -99,9 +99,9 @@ def campaign_command(slug: str | None, action: str | None) -> None:
     from cardsapp.services.campaigns import all_campaigns, campaign_by_slug, campaign_phase
 
     if slug is None:
-        for campaign in all_campaigns(db.session):
-            phase = campaign_phase(campaign).value
-            click.echo(f"{campaign.slug:<24} {campaign.status.value:<10} {phase}")
+        for each in all_campaigns(db.session):
+            phase = campaign_phase(each).value
+            click.echo(f"{each.slug:<24} {each.status.value:<10} {phase}")
         return
     named = campaign_by_slug(db.session, slug, staff=True)
     if named is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -17,7 +18,7 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _error_page(status: int, title: str, detail: str) -> tuple[object, int]:
+def _error_page(status: int, title: str, detail: str) -> ResponseReturnValue:
     if _wants_json():
         return jsonify(error=title), status
     return render_template("error.html", status=status, title=title, detail=detail), status
@@ -27,7 +28,7 @@ def init_app(app: Flask) -> None:
     """Register the handlers."""
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(_exc: CSRFError) -> tuple[object, int]:
+    def _csrf_error(_exc: CSRFError) -> ResponseReturnValue:
         return _error_page(
             400,
             _("This form has expired"),
@@ -35,7 +36,7 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> tuple[object, int]:
+    def _http_error(exc: HTTPException) -> ResponseReturnValue:
         messages = {
             400: (_("Bad request"), _("The request could not be understood.")),
             403: (_("Not allowed"), _("Your account cannot open this page.")),
@@ -49,7 +50,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
-    def _database_down(exc: Exception) -> tuple[object, int]:
+    def _database_down(exc: Exception) -> ResponseReturnValue:
         # The exception text may quote SQL parameters (messages, addresses): log its type only.
         log.error("database unavailable: %s", type(exc).__name__)
         return _error_page(
@@ -59,7 +60,7 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> tuple[object, int]:
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
         if isinstance(exc, HTTPException):
             return _http_error(exc)
         log.error("unhandled %s on %s", type(exc).__name__, request.endpoint)

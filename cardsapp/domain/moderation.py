@@ -53,9 +53,13 @@ class Segment:
 
 def _span(message: str, flag: Mapping[str, object]) -> tuple[int, int] | None:
     start, end, text = flag.get("start"), flag.get("end"), flag.get("text")
-    fits = isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(message)
-    if fits and (not isinstance(text, str) or message[start:end] == text):
-        return start, end  # type: ignore[return-value]
+    if (
+        isinstance(start, int)
+        and isinstance(end, int)
+        and 0 <= start < end <= len(message)
+        and (not isinstance(text, str) or message[start:end] == text)
+    ):
+        return start, end
     if isinstance(text, str) and text:
         # Stored offsets that no longer fit (say, after normalisation): find the words instead.
         found = message.lower().find(text.lower())

@@ -157,7 +157,7 @@ def normalise_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     lines = [_SPACES.sub(" ", line).strip(" ") for line in text.split("\n")]
     text = "\n".join(lines).strip("\n")
-    return _BLANK_RUN.sub("\n\n", text)
+    return str(_BLANK_RUN.sub("\n\n", text))
 
 
 def _has_surrogates(text: str) -> bool:

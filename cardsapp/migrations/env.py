@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from alembic import context
 
 from cardsapp.extensions import Base
 from cardsapp.models import AwareDateTime  # also registers the tables
 
 
-def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def render_item(type_: str, obj: object, autogen_context: object) -> str | Literal[False]:
     """Render our TypeDecorators as their plain SQLAlchemy types in migrations."""
     if type_ == "type" and isinstance(obj, AwareDateTime):
         return "sa.DateTime(timezone=True)"

@@ -81,7 +81,7 @@ PROGRESS_EVERY = 50
 FLATE_LEVEL = 1
 
 
-class _QuickFlate(PDFStreamFilterZCompress):
+class _QuickFlate(PDFStreamFilterZCompress):  # type: ignore[misc]  # ReportLab is untyped
     """ReportLab's Flate filter at `FLATE_LEVEL` (ReportLab's own has no level to set)."""
 
     def encode(self, text: str | bytes) -> bytes:

@@ -154,7 +154,7 @@ class _DesignReader:
         if _overlap(text_box, signature_box):
             raise self.fail("text_box and signature_box overlap")
         font = self.data["font"]
-        if font not in FONT_SPECS:
+        if not isinstance(font, str) or font not in FONT_SPECS:
             raise self.fail(f"unknown font {font!r} (known: {', '.join(sorted(FONT_SPECS))})")
         colour = self.data["colour"]
         if not isinstance(colour, str) or not _COLOUR.match(colour):

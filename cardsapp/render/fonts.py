@@ -46,7 +46,7 @@ FONT_SPECS: Mapping[str, FontSpec] = {
 
 # Pillow's basic layout rounds each advance to whole pixels (hinting); Raqm with shaping
 # features switched off positions glyphs exactly by their advance widths, like ReportLab.
-_HAVE_RAQM = features.check("raqm")
+_HAVE_RAQM = bool(features.check("raqm"))
 PIL_FEATURES = ["-kern", "-liga", "-clig", "-calt", "-dlig", "-rlig"]
 
 

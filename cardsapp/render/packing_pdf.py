@@ -93,7 +93,7 @@ def render_packing_pdf(
         ):
             canvas.drawString((MARGIN_MM + x) * mm, y, heading)
         canvas.setFillColorRGB(0, 0, 0)
-        return y - ROW_MM * mm
+        return float(y - ROW_MM * mm)
 
     y = page_top(True)
     # A row's text as one block of operators: a ReportLab text object for each string was

@@ -10,6 +10,7 @@ learns from `splitString` itself.
 from __future__ import annotations
 
 from codecs import charmap_build, charmap_encode
+from typing import TYPE_CHECKING
 
 from reportlab.lib.colors import CMYKColor, Color
 from reportlab.lib.rl_accel import fp_str
@@ -20,6 +21,9 @@ ORIGINS_KEPT = 5000  # text origins remembered per document
 
 # The bytes that a PDF literal string holds as they are: printable ASCII but ( ) and \\.
 _PLAIN = bytes(c for c in range(32, 127) if c not in b"()\\")
+if TYPE_CHECKING:
+    from _codecs import _EncodingMap
+
 _UNMAPPED = "\ufffe"  # a code that no character has yet (what `codecs.charmap_build` skips)
 
 
@@ -46,7 +50,8 @@ class SubsetText:
     def __init__(self, doc: object) -> None:
         self.doc = doc  # ReportLab keeps each font's subsets per document
         self.tables: dict[str, list[str]] = {}  # face -> the character of each code, subset 0
-        self.codecs: dict[str, object] = {}  # face -> `codecs.charmap_build` of its table
+        # face -> `codecs.charmap_build` of its table
+        self.codecs: dict[str, _EncodingMap] = {}
         self.names: dict[tuple[str, int], str] = {}
         # Operators that recur line after line: lines start at few places, in few sizes.
         self.origins: dict[tuple[float, float], str] = {}
@@ -62,7 +67,7 @@ class SubsetText:
                 return [(0, charmap_encode(text, "strict", codec)[0])]
             except UnicodeEncodeError:
                 pass  # a character without a code in subset 0 yet
-        runs = getFont(face).splitString(text, self.doc)
+        runs: list[tuple[int, bytes]] = getFont(face).splitString(text, self.doc)
         self._learn(face, text, runs)
         return runs
 
@@ -82,7 +87,7 @@ class SubsetText:
                     table[code] = char
                     learned = True
         if learned or face not in self.codecs:
-            self.codecs[face] = charmap_build("".join(table))
+            self.codecs[face] = charmap_build("".join(table))  # type: ignore[assignment]
 
     def name(self, face: str, subset: int) -> str:
         """The PDF name of a subset of `face`."""
@@ -111,6 +116,7 @@ class TextBlock:
         """Fill colour for what follows: an opaque RGB or CMYK colour."""
         if colour.alpha not in (None, 1):
             raise ValueError(f"card text must be opaque, not {colour!r}")
+        key: tuple[float, ...]
         cmyk = isinstance(colour, CMYKColor)
         if cmyk:
             key = (colour.cyan, colour.magenta, colour.yellow, colour.black)

@@ -13,8 +13,9 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -38,7 +39,7 @@ def read_counter(session: Session, campaign_id: int) -> CounterReading:
 
 def count_card(session: Session, campaign_id: int, *, new_participant: bool = False) -> None:
     """Add one card (and its browser, when new) to the counter, atomically in the database."""
-    campaigns = Campaign.__table__
+    campaigns = cast(Table, Campaign.__table__)
     values = {"cards_count": campaigns.c.cards_count + 1}
     if new_participant:
         values["participants_count"] = campaigns.c.participants_count + 1
@@ -91,7 +92,7 @@ def add_participant_card(session: Session, campaign_id: int, token_hash: str) ->
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    participants = Participant.__table__
+    participants = cast(Table, Participant.__table__)
     statement = insert(participants).values(
         campaign_id=campaign_id, token_hash=token_hash, live_cards=1
     )
@@ -117,7 +118,7 @@ def add_participant(session: Session, campaign_id: int, token_hash: str) -> bool
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # ON CONFLICT DO NOTHING: two cards sent at once from one browser still count it once,
     # without a failed INSERT spoiling the caller's transaction.
-    participants = Participant.__table__
+    participants = cast(Table, Participant.__table__)
     return (
         session.connection()
         .execute(

@@ -74,5 +74,9 @@ def data_holdings(session: Session, retention_days: int) -> Holdings:
             select(func.count(Batch.id)).where(Batch.purged_at.is_(None))
         )
         or 0,
-        purges_due=[PurgeDue(code, at, at + timedelta(days=retention_days)) for code, at in mailed],
+        purges_due=[
+            PurgeDue(code, at, at + timedelta(days=retention_days))
+            for code, at in mailed
+            if at is not None
+        ],
     )

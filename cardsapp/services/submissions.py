@@ -7,8 +7,9 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from cardsapp.domain.layout import Layout, guess_language
@@ -254,7 +255,7 @@ def submit_card(
     # One INSERT, without the ORM's unit of work: it cost more than the statement itself,
     # and nothing here needs the card as an object.
     session.connection().execute(
-        insert(Card.__table__).values(
+        insert(cast(Table, Card.__table__)).values(
             reference=reference,
             campaign_id=campaign.id,
             design_slug=checked.design.slug,

@@ -98,7 +98,7 @@ def lock_minutes(failed_logins: int) -> int:
     """How long an account stays locked after this many failures in a row (0: not locked)."""
     if failed_logins < MAX_FAILED_LOGINS:
         return 0
-    return min(LOCK_MINUTES * 2 ** (failed_logins - MAX_FAILED_LOGINS), MAX_LOCK_MINUTES)
+    return min(LOCK_MINUTES * (1 << (failed_logins - MAX_FAILED_LOGINS)), MAX_LOCK_MINUTES)
 
 
 def authenticate(

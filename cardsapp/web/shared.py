@@ -86,7 +86,7 @@ class SharedAnswers:
     ) -> Iterable[bytes]:
         seen: list[tuple[str, list[tuple[str, str]]]] = []
 
-        def remember(status: str, headers: list[tuple[str, str]], exc_info=None):  # type: ignore[no-untyped-def]
+        def remember(status: str, headers: list[tuple[str, str]], exc_info=None):
             seen.append((status, headers))
             return start_response(status, headers, exc_info)
 

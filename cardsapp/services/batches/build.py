@@ -83,7 +83,7 @@ def _print_cards(session: Session, batch_id: int, batch_code: str) -> Iterator[P
         .execution_options(yield_per=500)
     )
     for slug, message, signature, envelope, count, position in session.execute(query):
-        routing = routing_code(batch_code, envelope, position, count)
+        routing = routing_code(batch_code, envelope, position or 0, count)
         yield PrintCard(slug, message or "", signature or "", routing)
 
 

@@ -52,7 +52,7 @@ def audit() -> str:
     next_url = None
     if page.next_before:
         args = {k: v for k, v in request.args.items() if k != "before"}
-        next_url = url_for("admin.audit", before=page.next_before, **args)
+        next_url = url_for("admin.audit", before=page.next_before, **args)  # type: ignore[arg-type]
     return render_template("admin/audit.html", form=form, page=page, next_url=next_url)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Response, abort, current_app, has_request_context, request, session
+from flask import abort, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from cardsapp.config import Config
 from cardsapp.models import Campaign
@@ -76,7 +77,7 @@ def same_for_everyone() -> bool:
     )
 
 
-def set_lasting_cookie(response: Response, name: str, value: str) -> None:
+def set_lasting_cookie(response: BaseResponse, name: str, value: str) -> None:
     """A first-party cookie kept for a year, never sent to other sites or read by scripts."""
     response.set_cookie(
         name,

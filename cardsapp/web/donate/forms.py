@@ -17,7 +17,7 @@ MAX_HONEYPOT_INPUT = 200
 MAX_TOKEN_INPUT = 64
 
 
-def _clip(limit: int):  # type: ignore[no-untyped-def]
+def _clip(limit: int):
     def clip(value: str | None) -> str:
         return (value or "")[:limit]
 

@@ -88,12 +88,12 @@ def error_sentence(error: MessageError) -> str:
             num=data["limit"],
         )
     if code == "missing_glyphs":
-        chars = tuple(data.get("chars") or ())  # type: ignore[arg-type]
+        missing: tuple[str, ...] = tuple(data.get("chars") or ())  # type: ignore[arg-type]
         return ngettext(
             "The card's font cannot print this character: %(chars)s. Please remove it.",
             "The card's font cannot print these characters: %(chars)s. Please remove them.",
-            len(chars),
-            chars=_chars(chars),
+            len(missing),
+            chars=_chars(missing),
         )
     if code == "too_long_for_design":
         cut = int(data["cut"])  # type: ignore[call-overload]

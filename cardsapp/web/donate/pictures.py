@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from flask import Response, abort, jsonify, request, session
+from werkzeug.wrappers import Response as BaseResponse
 
 from cardsapp.domain.layout import Layout
 from cardsapp.extensions import db, limiter
@@ -91,7 +92,7 @@ def jpeg(data: bytes, cache: str = "private, no-store") -> Response:
 
 
 @bp.get("/designs/<slug>.jpg")
-def design_thumbnail(slug: str) -> Response:
+def design_thumbnail(slug: str) -> BaseResponse:
     """A design's bare artwork for the picker; the same bytes for everyone, cached long."""
     design = available_designs().get(slug)
     if design is None:

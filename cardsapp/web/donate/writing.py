@@ -26,6 +26,7 @@ from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
 
 from cardsapp.extensions import db, hashing_key, limiter
 from cardsapp.i18n import LANGUAGES
@@ -71,7 +72,7 @@ def _is_preview_request() -> bool:
 @limiter.shared_limit(
     preview_limit, "preview", methods=["POST"], exempt_when=lambda: not _is_preview_request()
 )
-def write(campaign_slug: str = "") -> Response | str | tuple[str, int]:
+def write(campaign_slug: str = "") -> BaseResponse | str | tuple[str, int]:
     """The writing form; its Preview button works without JavaScript, its Send stores the card."""
     public, campaign = current_campaign()
     if campaign is None:
@@ -96,7 +97,7 @@ def write(campaign_slug: str = "") -> Response | str | tuple[str, int]:
     return _send(public, campaign)
 
 
-def _send(public: PublicView, campaign: Campaign) -> Response | tuple[str, int]:
+def _send(public: PublicView, campaign: Campaign) -> BaseResponse | tuple[str, int]:
     draft = posted_draft(request.form)
     secret = current_app.config["SECRET_KEY"]
     connection = current_app.extensions["cardsapp.queues"].connection
@@ -147,7 +148,7 @@ def _send(public: PublicView, campaign: Campaign) -> Response | tuple[str, int]:
     return _thanks(submission.reference, digest)
 
 
-def _thanks(reference: str, digest: str) -> Response:
+def _thanks(reference: str, digest: str) -> BaseResponse:
     remember_sent(reference, digest)
     session.pop("draft", None)
     # Its own fragment: a redirect keeps the form's (#write-form) unless it names one.
@@ -211,7 +212,7 @@ def _sender() -> Sender:
     )
 
 
-def _remember_browser(response: Response) -> None:
+def _remember_browser(response: BaseResponse) -> None:
     """Set the random per-browser token (the server keeps only its keyed hash)."""
     token = request.environ.get("cardsapp.donor_token")
     if token and token != request.cookies.get(DONOR_COOKIE):
