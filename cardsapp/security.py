@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, has_request_context, request, session
 from sqlalchemy import event
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -86,8 +87,23 @@ def _private(response: Response) -> bool:
     return "_user_id" in session
 
 
+class DatabaseIntegerConverter(IntegerConverter):
+    """<int:...> in URLs: ids the database can hold; a larger number is 404, not a 500."""
+
+    def __init__(
+        self,
+        map: Any,
+        fixed_digits: int = 0,
+        min: Any = None,
+        max: Any = None,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits, min, 2**31 - 1 if max is None else max, signed)
+
+
 def init_app(app: Flask) -> None:
     """Add the headers after every request, and refuse crowded forms before anything reads them."""
+    app.url_map.converters["int"] = DatabaseIntegerConverter
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_crowded_forms)
 
     @app.after_request
