@@ -25,7 +25,9 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.update(config.flask_settings())
     app.extensions["cardsapp.config"] = config
     app.extensions["cardsapp.addresses"] = AddressBox(config.address_keys)
-    app.extensions["cardsapp.public"] = PublicCache(config.public_cache_seconds)
+    app.extensions["cardsapp.public"] = PublicCache(
+        config.public_cache_seconds, counter_period=config.counter_period_seconds
+    )
 
     redis_url = config.redis_url or _embedded_redis_url(config)
     app.config["RATELIMIT_STORAGE_URI"] = _limits_storage_uri(redis_url)

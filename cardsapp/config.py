@@ -138,6 +138,9 @@ class Config:
     # Donor pages reread the campaign, its recipients and its counter this often (per
     # process); 0 reads them on every request.
     public_cache_seconds: int = 2
+    # The public counter (page, JSON, badge) moves only at these wall-clock boundaries, so
+    # that it does not timestamp each card for whoever watches it (docs/threat-model.md).
+    counter_period_seconds: int = 600
     # Behind a proxy that stamps X-Request-Start: a request that waited longer than this
     # in the queue is refused with 503 at once (web/overload.py); 0 never refuses.
     queue_limit_ms: int = 1000
@@ -197,6 +200,9 @@ class Config:
             rate_limit_login=os.environ.get("CARDS_RATE_LIMIT_LOGIN") or cls.rate_limit_login,
             proxy_hops=env_int("CARDS_PROXY_HOPS", 0),
             public_cache_seconds=env_int("CARDS_PUBLIC_CACHE_SECONDS", cls.public_cache_seconds),
+            counter_period_seconds=env_int(
+                "CARDS_COUNTER_PERIOD_SECONDS", cls.counter_period_seconds
+            ),
             queue_limit_ms=env_int("CARDS_QUEUE_LIMIT_MS", cls.queue_limit_ms),
         )
 
@@ -256,4 +262,5 @@ def config_for_tests(database_url: str, redis_url: str | None, tmp_path: Path) -
         testing=True,
         # Tests change the database directly and look at the next page at once.
         public_cache_seconds=0,
+        counter_period_seconds=0,
     )

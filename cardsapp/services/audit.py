@@ -48,6 +48,12 @@ class AuditAction(enum.StrEnum):
     INVITE_REISSUED = "invite_reissued"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an audit action, not a secret
     KEYS_ROTATED = "keys_rotated"
+    BATCH_PRINTED = "batch_printed"
+    BATCH_MAILED = "batch_mailed"
+    ROLES_COMBINED = "roles_combined"
+    TWO_FACTOR_ENABLED = "two_factor_enabled"
+    TWO_FACTOR_FAILED = "two_factor_failed"
+    RECOVERY_CODE_USED = "recovery_code_used"
 
 
 class PersonalDataInAudit(ValueError):

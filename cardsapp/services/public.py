@@ -76,6 +76,7 @@ class PublicCache:
         seconds: float,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = utcnow,
+        counter_period: int = 0,
     ) -> None:
         self.seconds = seconds
         self._clock = clock
@@ -85,6 +86,12 @@ class PublicCache:
         self._views: dict[str, tuple[PublicView, float]] = {}
         self._directory: tuple[tuple[Campaign, ...], float] | None = None
         self._shared: dict[tuple[str, ...], str] = {}
+        # The public counter moves only when the wall clock enters a new period (every
+        # process at the same boundaries): a counter that moved seconds after each card
+        # would timestamp the card for anyone watching it. 0 moves it at every reread.
+        self.counter_period = counter_period
+        # campaign id -> (period, the counter read in that period)
+        self._counters: dict[int, tuple[int, CounterReading]] = {}
 
     def view(self, session: Session, slug: str = DEFAULT) -> PublicView:
         """The campaign `slug` names (DEFAULT: the bare routes'), read when missing or old.
@@ -166,8 +173,20 @@ class PublicCache:
         if campaign is None:
             return PublicView(None, None, campaigns)
         with Session(session.get_bind()) as own:
-            counter = read_counter(own, campaign.id)
+            counter = self._coarse(campaign.id, lambda: read_counter(own, campaign.id))
         return PublicView(campaign, counter, campaigns, bind=session.get_bind())
+
+    def _coarse(self, campaign_id: int, read: Callable[[], CounterReading]) -> CounterReading:
+        """The counter as read at the start of this period (read now if not yet read)."""
+        if self.counter_period <= 0:
+            return read()
+        period = int(self._wall_clock().timestamp()) // self.counter_period
+        kept = self._counters.get(campaign_id)
+        if kept is not None and kept[0] == period:
+            return kept[1]
+        reading = read()
+        self._counters[campaign_id] = (period, reading)
+        return reading
 
     def _seconds_to_next_phase(self, campaigns: tuple[Campaign, ...]) -> float:
         wall = self._wall_clock()

@@ -221,3 +221,53 @@ def test_staff_pages_and_card_pictures_are_never_cached(app, client):
         answer = client.get(path)
         assert answer.status_code == 200, path
         assert answer.headers["Cache-Control"] == "no-store", path
+
+
+def test_marking_a_batch_printed_and_mailed_is_audited(app, client):
+    from cardsapp.models import AuditEvent, BatchLayout
+    from cardsapp.render.designs import designs
+    from cardsapp.services.batches import build_batch, create_batch
+
+    box = app.extensions["cardsapp.addresses"]
+    campaign = make_campaign(db.session)
+    make_recipient(db.session, box, campaign, 1)
+    make_approved_cards(db.session, campaign, 2)
+    admin = make_user(db.session, Role.ADMIN)
+    db.session.commit()
+    batch = create_batch(db.session, campaign.id, 2, BatchLayout.HOME_A4, admin.id)
+    db.session.commit()
+    config = app.extensions["cardsapp.config"]
+    build_batch(db.session, batch.id, config.data_dir, designs(config.designs_dir))
+    db.session.commit()
+    log_in(client, admin.email)
+    for step in ("printed", "mailed"):
+        answer = client.post(
+            f"/batches/{batch.code}/{step}", data={"csrf_token": staff_csrf_token(client)}
+        )
+        assert answer.status_code == 302
+    db.session.expire_all()
+    events = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.target == f"batch:{batch.code}")
+    ).all()
+    assert "batch_printed" in events and "batch_mailed" in events
+
+
+def test_the_public_counter_moves_only_at_coarse_boundaries(app):
+    from datetime import UTC, datetime, timedelta
+
+    from cardsapp.services.counter import count_card
+    from cardsapp.services.public import PublicCache
+
+    campaign = make_campaign(db.session)
+    db.session.commit()
+    moment = [datetime(2026, 10, 14, 12, 0, 5, tzinfo=UTC)]
+    cache = PublicCache(0, wall_clock=lambda: moment[0], counter_period=600)
+    assert cache.view(db.session).counter.cards == 0
+    count_card(db.session, campaign.id)
+    db.session.commit()
+    # Seconds and minutes after the card, the counter says nothing of it.
+    for seconds in (1, 2, 60, 590):
+        moment[0] = datetime(2026, 10, 14, 12, 0, 5, tzinfo=UTC) + timedelta(seconds=seconds)
+        assert cache.view(db.session).counter.cards == 0
+    moment[0] = datetime(2026, 10, 14, 12, 10, 0, tzinfo=UTC)
+    assert cache.view(db.session).counter.cards == 1

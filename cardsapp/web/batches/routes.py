@@ -266,6 +266,10 @@ def _move(code: str, to: BatchStatus) -> Response:
         abort(400)
     try:
         move_batch(db.session, batch, to)
+        action = (
+            AuditAction.BATCH_PRINTED if to == BatchStatus.PRINTED else AuditAction.BATCH_MAILED
+        )
+        record_event(db.session, _me().id, action, target=f"batch:{batch.code}")
         db.session.commit()
     except IllegalBatchMove:
         db.session.rollback()
