@@ -133,6 +133,8 @@ class Config:
     rate_limit_preview: str = "120 per minute"
     rate_limit_login: str = "10 per minute"
     rate_limit_status: str = "30 per minute"
+    # Roles whose accounts must sign in with a second factor (TOTP); optional for others.
+    two_factor_roles: tuple[str, ...] = ("admin", "addresser")
     # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none trusted).
     proxy_hops: int = 0
     # Donor pages reread the campaign, its recipients and its counter this often (per
@@ -263,4 +265,7 @@ def config_for_tests(database_url: str, redis_url: str | None, tmp_path: Path) -
         # Tests change the database directly and look at the next page at once.
         public_cache_seconds=0,
         counter_period_seconds=0,
+        # Accounts made by the factories sign in with a password alone; the two-factor tests
+        # turn the requirement on.
+        two_factor_roles=(),
     )

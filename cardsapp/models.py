@@ -207,6 +207,16 @@ class User(Base):
     invite_used_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # A deleted account keeps only its number (audit entries point at it); see accounts.py.
     deleted_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    # Wrong passwords from a browser this account has logged in from before are counted
+    # apart, so that a stranger's guesses cannot lock the staff member out of her own.
+    known_failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    known_locked_until: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    # TOTP two-factor (RFC 6238): the base32 secret, when it was confirmed, the last time step
+    # used (a code works once), and SHA-256 hashes of the unused recovery codes.
+    totp_secret: Mapped[str | None] = mapped_column(String(32))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    recovery_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     @property
     def roles(self) -> frozenset[Role]:

@@ -24,6 +24,35 @@ class AccountError(ValueError):
     """A staff account cannot be created or changed as asked."""
 
 
+# zxcvbn's score (0-4) a staff password must reach: 3 is "safely unguessable" (about 10^8
+# guesses or more) against its lists of common passwords, words, names, dates, keyboard
+# walks, repeats and sequences. Staff passwords also unwrap the address keys.
+MIN_PASSWORD_SCORE = 3
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    """Why a new staff password is refused (too short, common or guessable), or None."""
+    from zxcvbn import zxcvbn
+
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"The password must be at least {MIN_PASSWORD_LENGTH} characters."
+    hints = [part for part in regex_split_email(email) if len(part) >= 3]
+    # zxcvbn's cost grows with the length; beyond 100 characters a password is strong anyway.
+    if zxcvbn(password[:100], user_inputs=hints)["score"] < MIN_PASSWORD_SCORE:
+        return (
+            "That password is too easy to guess (a common password, a word with a few "
+            "changes, a repeat or a sequence). A few unrelated words make a good one."
+        )
+    return None
+
+
+def regex_split_email(email: str) -> list[str]:
+    """The words of an e-mail address, which a password should not be made of."""
+    import re
+
+    return [part for part in re.split(r"[@._+-]+", email.lower()) if part]
+
+
 def normalise_email(email: str) -> str:
     """Trimmed and lower-cased, so logins are not case sensitive."""
     return email.strip().lower()
@@ -52,8 +81,9 @@ def create_user(session: Session, email: str, password: str, roles: set[Role]) -
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
         raise AccountError("That is not an e-mail address.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
+    problem = password_problem(password, email)
+    if problem:
+        raise AccountError(problem)
     if not roles:
         raise AccountError("Give the account at least one role.")
     if session.scalar(select(func.count(User.id)).where(User.email == email)):
@@ -102,15 +132,25 @@ def lock_minutes(failed_logins: int) -> int:
 
 
 def authenticate(
-    session: Session, email: str, password: str, now: datetime | None = None
+    session: Session,
+    email: str,
+    password: str,
+    now: datetime | None = None,
+    *,
+    known_browser: bool = False,
 ) -> LoginResult:
-    """Check a login; count failures on the account and lock it for a while; caller commits."""
+    """Check a login; count failures on the account and lock it for a while; caller commits.
+
+    Failures from a browser the account has logged in from before (`known_browser`) are
+    counted and locked apart from everyone else's: a stranger who knows the e-mail can lock
+    strangers out, never the staff member at her own computer.
+    """
     now = now or utcnow()
     user = find_user(session, email)
     if user is None:
         _dummy_verify(password)
         return LoginResult(LoginOutcome.WRONG)
-    return check_password(session, user, password, now)
+    return check_password(session, user, password, now, known_browser=known_browser)
 
 
 def _dummy_verify(password: str) -> None:
@@ -119,31 +159,43 @@ def _dummy_verify(password: str) -> None:
 
 
 def check_password(
-    session: Session, user: User, password: str, now: datetime | None = None
+    session: Session,
+    user: User,
+    password: str,
+    now: datetime | None = None,
+    *,
+    known_browser: bool = False,
 ) -> LoginResult:
     """Verify the password of a known account, honouring and updating its lock."""
     now = now or utcnow()
-    if user.locked_until is not None and user.locked_until > now:
+    count_column = User.known_failed_logins if known_browser else User.failed_logins
+    locked_until = user.known_locked_until if known_browser else user.locked_until
+    if locked_until is not None and locked_until > now:
         _dummy_verify(password)
-        return LoginResult(LoginOutcome.LOCKED, user, user.locked_until)
+        return LoginResult(LoginOutcome.LOCKED, user, locked_until)
     if not verify_password(user, password):
         # An atomic increment: parallel guesses cannot overwrite each other's count.
         session.execute(
             update(User)
             .where(User.id == user.id)
-            .values(failed_logins=User.failed_logins + 1)
+            .values({count_column: count_column + 1})
             .execution_options(synchronize_session=False)
         )
-        session.refresh(user, ["failed_logins"])
-        minutes = lock_minutes(user.failed_logins)
+        session.refresh(user, [count_column.key])
+        minutes = lock_minutes(getattr(user, count_column.key))
         if minutes:
-            user.locked_until = now + timedelta(minutes=minutes)
-            return LoginResult(LoginOutcome.LOCKED, user, user.locked_until)
+            until = now + timedelta(minutes=minutes)
+            setattr(user, "known_locked_until" if known_browser else "locked_until", until)
+            return LoginResult(LoginOutcome.LOCKED, user, until)
         return LoginResult(LoginOutcome.WRONG, user)
     if not user.active:
         return LoginResult(LoginOutcome.INACTIVE, user)
-    user.failed_logins = 0
-    user.locked_until = None
+    if known_browser:
+        user.known_failed_logins = 0
+        user.known_locked_until = None
+    else:
+        user.failed_logins = 0
+        user.locked_until = None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return LoginResult(LoginOutcome.OK, user)
@@ -238,8 +290,9 @@ def find_invited(session: Session, token: str, now: datetime | None = None) -> U
 
 def accept_invite(session: Session, user: User, password: str) -> None:
     """Set the invited account's password; the link cannot be used again."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
+    problem = password_problem(password, user.email)
+    if problem:
+        raise AccountError(problem)
     user.password_hash = hash_password(password)
     user.invite_token_hash = None
     user.invite_expires_at = None

@@ -32,6 +32,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, logout_user
+from werkzeug.wrappers import Response
 
 from cardsapp.extensions import db, login_manager
 from cardsapp.models import Role, User
@@ -79,12 +80,23 @@ def restrict_to(blueprint: Blueprint, *roles: Role) -> None:
     BLUEPRINT_ROLES[blueprint.name] = roles
 
     @blueprint.before_request
-    def _check_role() -> None:
+    def _check_role() -> Response | None:
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         if not current_user.has_role(*roles):
             abort(403)
-        return None
+        return _enrol_second_factor()
+
+
+def _enrol_second_factor() -> Response | None:
+    """Send an account whose roles need a second factor to set one up before anything else."""
+    from cardsapp.services.two_factor import two_factor_required
+
+    user = current_user.user
+    roles = current_app.extensions["cardsapp.config"].two_factor_roles
+    if user.totp_enabled_at is None and two_factor_required(user, roles):
+        return redirect(url_for("auth.two_factor"))
+    return None
 
 
 def require_roles(*roles: Role) -> Callable[[View], View]:
