@@ -53,6 +53,22 @@ def regex_split_email(email: str) -> list[str]:
     return [part for part in re.split(r"[@._+-]+", email.lower()) if part]
 
 
+SEPARATE_ROLES = (
+    "Printing and addressing are kept apart: tick the box to confirm that one person does both."
+)
+
+
+def check_role_separation(roles: set[Role], confirmed: bool) -> bool:
+    """Refuse printer and addresser on one account unless an admin confirms; True if combined.
+
+    Split knowledge: whoever prints the messages should not also hold the addresses.
+    """
+    combined = {Role.PRINTER, Role.ADDRESSER} <= roles
+    if combined and not confirmed:
+        raise AccountError(SEPARATE_ROLES)
+    return combined
+
+
 def normalise_email(email: str) -> str:
     """Trimmed and lower-cased, so logins are not case sensitive."""
     return email.strip().lower()

@@ -271,3 +271,33 @@ def test_the_public_counter_moves_only_at_coarse_boundaries(app):
         assert cache.view(db.session).counter.cards == 0
     moment[0] = datetime(2026, 10, 14, 12, 10, 0, tzinfo=UTC)
     assert cache.view(db.session).counter.cards == 1
+
+
+def test_printer_and_addresser_on_one_account_need_an_admins_confirmation(app, client):
+    from cardsapp.models import AuditEvent, User
+
+    admin = make_user(db.session, Role.ADMIN)
+    volunteer = make_user(db.session, Role.PRINTER)
+    db.session.commit()
+    log_in(client, admin.email)
+    both = {"roles": ["printer", "addresser"]}
+    client.post(
+        f"/admin/staff/{volunteer.id}/roles", data={**both, "csrf_token": staff_csrf_token(client)}
+    )
+    db.session.expire_all()
+    assert db.session.get(User, volunteer.id).roles == {Role.PRINTER}
+    refused = client.post(
+        "/admin/staff/invite",
+        data={**both, "email": "both@example.org", "csrf_token": staff_csrf_token(client)},
+    )
+    assert refused.status_code == 400 and "kept apart" in refused.get_data(as_text=True)
+    client.post(
+        f"/admin/staff/{volunteer.id}/roles",
+        data={**both, "combine": "y", "csrf_token": staff_csrf_token(client)},
+    )
+    db.session.expire_all()
+    assert db.session.get(User, volunteer.id).roles == {Role.PRINTER, Role.ADDRESSER}
+    combined = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "roles_combined")
+    ).all()
+    assert [event.target for event in combined] == [f"user:{volunteer.id}"]

@@ -155,6 +155,7 @@ class InviteForm(FlaskForm):
         choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
         validators=[DataRequired(_l("Give at least one role."))],
     )
+    combine = BooleanField(_l("One person both prints and addresses: I confirm"))
 
 
 class RolesForm(FlaskForm):
@@ -163,6 +164,7 @@ class RolesForm(FlaskForm):
         choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
         validators=[DataRequired(_l("Give at least one role."))],
     )
+    combine = BooleanField(_l("One person both prints and addresses: I confirm"))
 
 
 class ActiveForm(FlaskForm):

@@ -11,7 +11,9 @@ from cardsapp.models import Role, User, utcnow
 from cardsapp.services.accounts import delete_user, reissue_invite
 from cardsapp.services.audit import AuditAction, record_event
 from cardsapp.services.users import (
+    SEPARATE_ROLES,
     AccountError,
+    check_role_separation,
     deactivate_user,
     invite_user,
     list_users,
@@ -61,10 +63,10 @@ def invite() -> str | tuple[str, int]:
     form = InviteForm()
     if not form.validate_on_submit():
         return _staff_page(form), 400
+    roles = {Role(r) for r in form.roles.data}
     try:
-        user, token = invite_user(
-            db.session, form.email.data or "", {Role(r) for r in form.roles.data}
-        )
+        combined = check_role_separation(roles, bool(form.combine.data))
+        user, token = invite_user(db.session, form.email.data or "", roles)
     except AccountError as exc:
         db.session.rollback()
         form.email.errors = [*form.email.errors, _account_error(exc)]
@@ -76,6 +78,8 @@ def invite() -> str | tuple[str, int]:
         f"user:{user.id}",
         roles=sorted(r.value for r in user.roles),
     )
+    if combined:
+        record_event(db.session, me().id, AuditAction.ROLES_COMBINED, f"user:{user.id}")
     db.session.commit()
     link = url_for("auth.accept_invite_page", token=token, _external=True)
     flash(_("Invitation created. Send this link privately; it works once, for 7 days."))
@@ -94,6 +98,10 @@ def _account_error(exc: AccountError) -> str:
             "The last active admin cannot lose the admin role."
         ),
         "You cannot remove your own admin role.": _("You cannot remove your own admin role."),
+        SEPARATE_ROLES: _(
+            "Printing and addressing are kept apart: tick the box to confirm that one "
+            "person does both."
+        ),
         "You cannot deactivate your own account.": _("You cannot deactivate your own account."),
         "The last active admin cannot be deactivated.": _(
             "The last active admin cannot be deactivated."
@@ -121,8 +129,10 @@ def change_roles(user_id: int) -> Response:
         flash(_("Give the account at least one role."), "error")
         return redirect(url_for("admin.staff"))
     before = sorted(r.value for r in user.roles)
+    roles = {Role(r) for r in form.roles.data}
     try:
-        set_roles(db.session, user, {Role(r) for r in form.roles.data}, me())
+        combined = check_role_separation(roles, bool(form.combine.data))
+        set_roles(db.session, user, roles, me())
     except AccountError as exc:
         db.session.rollback()
         flash(_account_error(exc), "error")
@@ -137,6 +147,8 @@ def change_roles(user_id: int) -> Response:
             before=before,
             after=after,
         )
+        if combined:
+            record_event(db.session, me().id, AuditAction.ROLES_COMBINED, f"user:{user.id}")
     db.session.commit()
     flash(_("Roles saved."))
     return redirect(url_for("admin.staff"))
