@@ -266,7 +266,9 @@ def submit_card(
             status=CardStatus.SUBMITTED,
             flags=flags,
             language=guess_language(checked.message),
-            submitted_at=utcnow(),
+            # To the minute, what moderation shows: a moment to the microsecond could be
+            # matched against a provider's connection records (docs/threat-model.md).
+            submitted_at=utcnow().replace(second=0, microsecond=0),
             participant_id=sender.participant_id,
             draft_key=_keyed_hash(secret_key, "draft", draft.token)
             if is_draft_token(draft.token)

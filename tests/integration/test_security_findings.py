@@ -301,3 +301,14 @@ def test_printer_and_addresser_on_one_account_need_an_admins_confirmation(app, c
         select(AuditEvent).where(AuditEvent.action == "roles_combined")
     ).all()
     assert [event.target for event in combined] == [f"user:{volunteer.id}"]
+
+
+def test_a_card_remembers_when_it_was_sent_to_the_minute_only(app, client):
+    make_campaign(db.session, designs=["tulips"])
+    db.session.commit()
+    token = csrf_token(client.get("/write").get_data(as_text=True))
+    body = {"design": "tulips", "message": MESSAGE, "recipient": "any", "send": "1"}
+    assert client.post("/write", data={**body, "csrf_token": token}).status_code == 303
+    db.session.expire_all()
+    sent = db.session.scalars(select(Card.submitted_at)).one()
+    assert (sent.second, sent.microsecond) == (0, 0)
