@@ -36,7 +36,7 @@ def password_problem(password: str, email: str = "") -> str | None:
 
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"The password must be at least {MIN_PASSWORD_LENGTH} characters."
-    hints = [part for part in regex_split_email(email) if len(part) >= 3]
+    hints = [part for part in email_words(email) if len(part) >= 3]
     # zxcvbn's cost grows with the length; beyond 100 characters a password is strong anyway.
     if zxcvbn(password[:100], user_inputs=hints)["score"] < MIN_PASSWORD_SCORE:
         return (
@@ -46,7 +46,7 @@ def password_problem(password: str, email: str = "") -> str | None:
     return None
 
 
-def regex_split_email(email: str) -> list[str]:
+def email_words(email: str) -> list[str]:
     """The words of an e-mail address, which a password should not be made of."""
     import re
 

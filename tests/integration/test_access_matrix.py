@@ -24,9 +24,10 @@ from tests.factories import staff_csrf_token as token
 
 # Everyone, logged in or not, may open these (the donors' pages and the public counter).
 PUBLIC_BLUEPRINTS = {"donate", "api"}
-PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.accept_invite_page"}
+# (The sign-in code page opens only for a login waiting for its second factor.)
+PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.second_factor", "auth.accept_invite_page"}
 # Any staff account, whatever its roles.
-LOGIN_ONLY_ENDPOINTS = {"auth.logout", "auth.reauth", "auth.change_password"}
+LOGIN_ONLY_ENDPOINTS = {"auth.logout", "auth.reauth", "auth.change_password", "auth.two_factor"}
 WHO = ["anonymous", *(role.value for role in Role)]
 _PARAMETER = re.compile(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>")
 
@@ -151,7 +152,9 @@ def test_access_matrix(app, samples, who):
             response = client.post(url, data={"csrf_token": token(client)})
         # Our own staff pages get real ids and must open; other pages may 404 on sample ids.
         exact = rule.endpoint.startswith(("moderate.", "admin.")) and method == "GET"
-        wrong = _outcome(response, allowed, method, exact, rule.endpoint == "auth.logout")
+        # Logout, and the code page with no login waiting for a code, send to the login page.
+        to_login_is_right = rule.endpoint in ("auth.logout", "auth.second_factor")
+        wrong = _outcome(response, allowed, method, exact, to_login_is_right)
         rows.append(f"{method:4} {rule.rule:48} {response.status_code}")
         if wrong:
             problems.append(f"{who}: {method} {url}: {wrong}")
