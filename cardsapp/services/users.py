@@ -28,6 +28,10 @@ class AccountError(ValueError):
 # guesses or more) against its lists of common passwords, words, names, dates, keyboard
 # walks, repeats and sequences. Staff passwords also unwrap the address keys.
 MIN_PASSWORD_SCORE = 3
+GUESSABLE_TEXT = (
+    "That password is too easy to guess (a common password, a word with a few "
+    "changes, a repeat or a sequence). A few unrelated words make a good one."
+)
 
 
 def password_problem(password: str, email: str = "") -> str | None:
@@ -39,11 +43,15 @@ def password_problem(password: str, email: str = "") -> str | None:
     hints = [part for part in email_words(email) if len(part) >= 3]
     # zxcvbn's cost grows with the length; beyond 100 characters a password is strong anyway.
     if zxcvbn(password[:100], user_inputs=hints)["score"] < MIN_PASSWORD_SCORE:
-        return (
-            "That password is too easy to guess (a common password, a word with a few "
-            "changes, a repeat or a sequence). A few unrelated words make a good one."
-        )
+        return GUESSABLE_TEXT
     return None
+
+
+def check_password_strength(password: str, email: str = "") -> None:
+    """Raise AccountError when a new password is too short or guessable."""
+    problem = password_problem(password, email)
+    if problem:
+        raise AccountError(problem)
 
 
 def email_words(email: str) -> list[str]:

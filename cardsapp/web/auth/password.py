@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from cardsapp.extensions import db, limiter
 from cardsapp.services.accounts import PasswordChange, change_own_password
 from cardsapp.services.audit import AuditAction, record_event
-from cardsapp.services.users import MIN_PASSWORD_LENGTH, AccountError
+from cardsapp.services.users import GUESSABLE_TEXT, MIN_PASSWORD_LENGTH, AccountError
 from cardsapp.web.access import SEEN_AT, StaffUser, mark_password_entered
 from cardsapp.web.auth import bp
 from cardsapp.web.auth.forms import PasswordChangeForm
@@ -27,6 +27,10 @@ def account_error_text(exc: AccountError) -> str:
     texts = {
         "The new password is the same as the current one.": _(
             "The new password is the same as the current one."
+        ),
+        GUESSABLE_TEXT: _(
+            "That password is too easy to guess (a common password, a word with a few "
+            "changes, a repeat or a sequence). A few unrelated words make a good one."
         ),
     }
     text = str(exc)
