@@ -169,3 +169,20 @@ def test_the_fresh_password_step_still_asks_only_for_the_password(app, config):
         data={"password": STAFF_PASSWORD, "csrf_token": staff_csrf_token(client)},
     )
     assert answer.status_code == 302 and answer.headers["Location"] == "/admin"
+
+
+def test_a_password_change_refuses_a_guessable_password(app, client):
+    user = make_user(db.session, Role.MODERATOR)
+    db.session.commit()
+    log_in(client, user.email)
+    answer = client.post(
+        "/password",
+        data={
+            "current": STAFF_PASSWORD,
+            "password": "password1234",
+            "confirm": "password1234",
+            "csrf_token": staff_csrf_token(client),
+        },
+    )
+    assert answer.status_code == 400
+    assert "too easy to guess" in answer.get_data(as_text=True)
