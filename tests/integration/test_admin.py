@@ -191,7 +191,12 @@ def test_campaign_settings_are_saved_in_three_languages(app, admin_client):
     assert campaign.designs == ["plain", "tulips"]
     assert campaign.max_message_length == 500
     assert (campaign.cap_per_batch, campaign.cap_per_campaign) == (5, 40)
-    assert campaign.opens_at.isoformat() == "2030-03-01T09:00:00+00:00"
+    # The form's dates are wall-clock times in the campaign's zone (Minsk is UTC+3 all
+    # year), stored in UTC, and shown back in the zone they were typed in.
+    assert campaign.timezone == "Europe/Minsk"
+    assert campaign.opens_at.isoformat() == "2030-03-01T06:00:00+00:00"
+    assert campaign.closes_at.isoformat() == "2030-03-20T15:00:00+00:00"
+    assert 'value="2030-03-01T09:00"' in admin_client.get(url).get_data(as_text=True)
     event = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "campaign_changed")
     ).one()
