@@ -118,6 +118,9 @@ class Config:
     # Print batches: a building batch whose job has been silent this long is rebuilt; the
     # worker looks for such batches (and expired ones to purge) this often.
     batch_stale_seconds: int = 60
+    # The periodic purge scrubs PostgreSQL's files (VACUUM FULL locks the tables) at most
+    # this often; the `purge` command always scrubs at once.
+    scrub_every_hours: int = 6
     batch_recovery_interval_seconds: int = 60
     batch_default_cards: int = 200
     designs_dir: Path = PROJECT_ROOT / "card_designs"
@@ -193,6 +196,7 @@ class Config:
             data_dir=Path(os.environ.get("CARDS_DATA_DIR") or instance / "batches"),
             retention_days=env_int("CARDS_RETENTION_DAYS", 60),
             batch_stale_seconds=env_int("CARDS_BATCH_STALE_SECONDS", 60),
+            scrub_every_hours=env_int("CARDS_SCRUB_EVERY_HOURS", 6),
             batch_recovery_interval_seconds=env_int("CARDS_BATCH_RECOVERY_SECONDS", 60),
             designs_dir=Path(os.environ.get("CARDS_DESIGNS_DIR") or PROJECT_ROOT / "card_designs"),
             print_icc=Path(icc) if (icc := os.environ.get("CARDS_PRINT_ICC")) else None,

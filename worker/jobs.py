@@ -142,11 +142,43 @@ def purge_expired() -> dict[str, list[str] | int | bool]:
         purged, rejected = batches.purge_due(
             session, config.data_dir, config.retention_days, session.commit
         )
-    if purged or rejected:
-        # Committed by now: scrub what the purge left in the database files.
-        from cardsapp.extensions import db
-        from cardsapp.services.residue import PURGE_TABLES, scrub_after_delete
-
-        with _current_app().app_context():
-            scrub_after_delete(db.engine, PURGE_TABLES)
+    _scrub_when_due(bool(purged or rejected), config.scrub_every_hours)
     return {"purged": purged, "rejected": rejected}
+
+
+_SCRUB_OWED = "cardsapp:scrub-owed"
+_SCRUB_TURN = "cardsapp:scrub-turn"
+
+
+def _scrub_when_due(purged_now: bool, every_hours: int) -> None:
+    """Scrub what purges left in the database files: at once on SQLite (a WAL checkpoint is
+    cheap), at most every `every_hours` on PostgreSQL, where VACUUM FULL locks the cards table
+    while it rewrites it and rejected texts fall due every few minutes on a busy campaign.
+
+    Redis remembers that a scrub is owed (a flag, no data), so one skipped now runs at the
+    next turn even when nothing more is purged; with Redis down it runs at once.
+    """
+    import redis
+
+    from cardsapp.extensions import db
+    from cardsapp.queue import job_queues
+    from cardsapp.services.residue import PURGE_TABLES, scrub_after_delete
+
+    with _current_app().app_context():
+        engine = db.engine
+        connection = job_queues().connection
+        try:
+            if purged_now:
+                connection.set(_SCRUB_OWED, 1)
+            if not connection.get(_SCRUB_OWED):
+                return
+            if engine.dialect.name == "postgresql" and not connection.set(
+                _SCRUB_TURN, 1, nx=True, ex=every_hours * 3600
+            ):
+                return
+        except redis.RedisError:
+            if not purged_now:
+                return
+        if scrub_after_delete(engine, PURGE_TABLES):
+            with suppress(redis.RedisError):
+                connection.delete(_SCRUB_OWED)

@@ -9,8 +9,8 @@ A DELETE or an UPDATE hides the old row, but its bytes stay where they were:
 - PostgreSQL keeps dead row versions in the table's pages until VACUUM, and a plain VACUUM
   only marks their space free: the bytes of the last rows of a page stay (tested with
   pageinspect). `VACUUM FULL` writes the table afresh and removes the old file. It locks the
-  table while it runs (seconds for a million cards), which is why it runs only after these
-  rare operations, never on a schedule.
+  table while it runs (seconds for a million cards), which is why the periodic purge runs it
+  at most every CARDS_SCRUB_EVERY_HOURS (worker/jobs.py); commands run it at once.
 What remains (docs/threat-model.md): PostgreSQL's WAL segments and any backup taken before,
 and blocks the filesystem or the disk's firmware keeps after a file is rewritten.
 
