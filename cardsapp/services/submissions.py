@@ -12,11 +12,11 @@ from typing import cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
+from cardsapp.domain.flags import flag_message
 from cardsapp.domain.layout import Layout, guess_language
 from cardsapp.domain.text import (
     MessageError,
     MessageRules,
-    flag_message,
     validate_message,
     validate_signature,
 )

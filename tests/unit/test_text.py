@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from cardsapp.domain.flags import Flag, FlagKind, flag_message
 from cardsapp.domain.text import (
     EmptyMessage,
-    Flag,
-    FlagKind,
     ForbiddenCharacters,
     MessageError,
     MessageRules,
     MessageTooLong,
     TooManyLines,
     WordTooLong,
-    flag_message,
     grapheme_count,
     normalise_text,
     validate_message,
