@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from cardsapp.extensions import db
-from cardsapp.models import Campaign, CampaignStatus, Card, Recipient, Role, utcnow
+from cardsapp.models import Campaign, CampaignStatus, Card, CardStatus, Recipient, Role, utcnow
 from cardsapp.services.campaigns import default_campaign, donor_campaigns
 from tests.factories import csrf_token, log_in, make_campaign, make_card, make_recipient, make_user
+from tests.factories import staff_csrf_token as token
 
 DRAFT_TITLE = "Secret draft title"
 
@@ -211,6 +212,57 @@ def test_copy_from_copies_texts_caps_and_recipients_sealed_anew(app, runner):
     assert copied[0].address_token != kept.address_token
     assert box.open(copied[0].address_token) == box.open(kept.address_token)
     assert copied[0].public_id != kept.public_id
+
+
+def test_the_queue_shows_only_open_campaigns_and_a_closed_one_is_finished_by_name(app, client):
+    now = utcnow()
+    open_one = make_campaign(db.session, slug="open", title={"en": "Open cards"})
+    closed = make_campaign(
+        db.session, slug="closed", title={"en": "Closed cards"}, status=CampaignStatus.CLOSED
+    )
+    ended = make_campaign(
+        db.session, slug="ended", title={"en": "Ended cards"}, closes_at=now - timedelta(hours=1)
+    )
+    draft = make_campaign(
+        db.session, slug="draft", title={"en": "Draft cards"}, status=CampaignStatus.DRAFT
+    )
+    later = make_campaign(
+        db.session, slug="later", title={"en": "Later cards"}, opens_at=now + timedelta(days=2)
+    )
+    make_card(db.session, open_one, message="From the open one.")
+    for campaign in (closed, ended, draft, later):
+        make_card(db.session, campaign, message=f"Left in {campaign.slug}.")
+    make_user(db.session, Role.MODERATOR, email="mod@example.org")
+    db.session.commit()
+    log_in(client, "mod@example.org")
+
+    everything = client.get("/moderate").get_data(as_text=True)
+    assert "From the open one." in everything
+    assert "Left in" not in everything
+    assert "1 card is waiting" in everything
+    # The others are named, with their counts, as queues to finish by picking them.
+    assert "Closed cards (1)" in everything and "Ended cards (1)" in everything
+    assert 'href="/moderate?campaign=closed"' in everything
+
+    picked = client.get("/moderate?campaign=closed").get_data(as_text=True)
+    assert "Left in closed." in picked and "From the open one." not in picked
+    assert 'id="not-open"' in picked
+    card = db.session.scalars(select(Card).where(Card.campaign_id == closed.id)).one()
+    data = {"action": "approve", "csrf_token": token(client), "campaign": "closed"}
+    response = client.post(f"/moderate/{card.id}", data=data)
+    assert response.status_code == 302 and "campaign=closed" in response.location
+    db.session.refresh(card)
+    assert card.status == CardStatus.APPROVED
+    assert 'id="not-open"' not in client.get("/moderate?campaign=open").get_data(as_text=True)
+
+
+def test_the_queue_says_when_no_campaign_is_open(app, client):
+    make_campaign(db.session, slug="draft", status=CampaignStatus.DRAFT)
+    make_user(db.session, Role.MODERATOR, email="mod@example.org")
+    db.session.commit()
+    log_in(client, "mod@example.org")
+    page = client.get("/moderate").get_data(as_text=True)
+    assert "No campaign is open for writing now." in page
 
 
 def test_commands_without_campaign_ask_which_when_several_run(app, runner, tmp_path):

@@ -27,7 +27,7 @@ from cardsapp.domain.moderation import ReasonMissing, highlight
 from cardsapp.extensions import db
 from cardsapp.i18n import localized
 from cardsapp.models import Campaign, Card, CardStatus
-from cardsapp.services.campaigns import campaign_by_slug, staff_campaigns
+from cardsapp.services.campaigns import campaign_by_slug, open_campaigns, staff_campaigns
 from cardsapp.services.review import (
     AlreadyDecided,
     CardNotFound,
@@ -74,11 +74,16 @@ def _designs() -> dict[str, object]:
 
 
 def _shown() -> tuple[Campaign | None, list[Campaign]]:
-    """(the campaign ?campaign= picks, or None for all; the campaigns whose cards show)."""
-    campaigns = staff_campaigns(db.session)
+    """(the campaign ?campaign= picks, or None for all open; the campaigns whose cards show).
+
+    Unfiltered, the queue is the open campaigns' work; a closed campaign's last cards are
+    still reached by naming it, so that a moderator can finish its queue.
+    """
     slug = request.values.get("campaign", "")
     chosen = campaign_by_slug(db.session, slug, staff=True) if slug else None
-    return chosen, [chosen] if chosen is not None else campaigns
+    if chosen is not None:
+        return chosen, [chosen]
+    return None, open_campaigns(staff_campaigns(db.session))
 
 
 def _after() -> int:
@@ -98,11 +103,16 @@ def _decided_message(exc: AlreadyDecided) -> str:
 
 @bp.get("")
 def queue() -> str:
-    """Submitted cards of every campaign (or the one picked), oldest first, a page at a time."""
+    """Submitted cards of every open campaign (or the one picked), oldest first, paged."""
     campaign, shown = _shown()
     campaigns = staff_campaigns(db.session)
-    if not shown:
+    if not campaigns and campaign is None:
         return render_template("moderate/queue.html", campaign=None, campaigns=[], shown=[])
+    counts = {c.id: count_waiting(db.session, c.id) for c in campaigns}
+    open_ones = open_campaigns(campaigns)
+    # Not open for writing but with cards still waiting: named below the filter, each
+    # reached through its own ?campaign= link.
+    unfinished = [c for c in campaigns if c not in open_ones and counts[c.id].count]
     after = _after()
     page = list_queue(db.session, [c.id for c in shown], after)
     titles = {c.id: localized(c.title) for c in shown}
@@ -138,8 +148,11 @@ def queue() -> str:
         "moderate/queue.html",
         campaign=campaign,
         campaigns=campaigns,
+        open_campaigns=open_ones,
+        unfinished=unfinished,
+        picked_not_open=campaign is not None and campaign not in open_ones,
         shown=shown,
-        counts={c.id: count_waiting(db.session, c.id) for c in campaigns},
+        counts=counts,
         entries=entries,
         waiting=_total_waiting(shown),
         after=after,
