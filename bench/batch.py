@@ -68,7 +68,7 @@ def prepare(folder: Path, cards: int) -> int:
     from cardsapp.schema import upgrade_schema
     from cardsapp.services.batches import create_batch
     from cardsapp.services.recipients import add_recipient
-    from tests.factories import fake_address
+    from tests.factories import ensure_campaign_key, fake_address
 
     folder.mkdir(parents=True, exist_ok=True)
     engine = create_engine(f"sqlite:///{folder / 'bench.sqlite3'}")
@@ -89,9 +89,9 @@ def prepare(folder: Path, cards: int) -> int:
         )
         db.session.add(campaign)
         db.session.flush()
-        box = app.extensions["cardsapp.addresses"]
+        ensure_campaign_key(db.session, campaign)
         for n in range(1, 101):
-            add_recipient(db.session, box, campaign, f"Bench {n}", fake_address(n))
+            add_recipient(db.session, campaign, f"Bench {n}", fake_address(n))
         for start in range(0, cards, 5000):
             db.session.execute(
                 insert(Card),

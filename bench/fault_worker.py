@@ -36,15 +36,12 @@ NUMBER = re.compile(r"Warm\s+wishes\s+number\s+(\d{5})")
 
 def seed(stack: Stack, cards: int) -> None:
     """Approved cards and enough recipients with room for them."""
-    from cardsapp.crypto import AddressBox
-
     engine = create_engine(stack.database_url)
-    box = AddressBox(stack.env["CARDS_ADDRESS_KEYS"].split(","))
     with Session(engine) as session:
         campaign = session.scalars(select(Campaign)).one()
         session.execute(update(Campaign).values(cap_per_batch=1000, cap_per_campaign=100_000))
         for n in range(100, 120):
-            make_recipient(session, box, campaign, n)
+            make_recipient(session, campaign, n)
         make_approved_cards(session, campaign, cards)
         session.commit()
     engine.dispose()

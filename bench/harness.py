@@ -16,7 +16,6 @@ from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
 
 import gevent
-from cryptography.fernet import Fernet
 from locust import task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.env import Environment
@@ -388,7 +387,6 @@ class Stack:
             CARDS_ENV="production",
             CARDS_INSTANCE_PATH=str(self.tmp),
             SECRET_KEY=secrets.token_urlsafe(48),
-            CARDS_ADDRESS_KEYS=Fernet.generate_key().decode(),
             DATABASE_URL=self.database_url,
             REDIS_URL=self.redis.url,
             CARDS_SEND_LIMITS="browser=1000000,budget=1000000000000,address=1000000,global=1000000",

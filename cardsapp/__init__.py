@@ -6,11 +6,18 @@ from flask import Flask
 
 from cardsapp.config import Config
 
+AUDIENCES = ("all", "public")
 
-def create_app(config: Config | None = None) -> Flask:
-    """Build the web app: wiring only, everything comes from Config."""
+
+def create_app(config: Config | None = None, audience: str = "all") -> Flask:
+    """Build the web app: wiring only, everything comes from Config.
+
+    audience="public" serves only the donors' pages and the counter: no staff route, no login,
+    no address code, so donor pages can run as processes (or machines) of their own.
+    """
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {AUDIENCES}")
     from cardsapp import cli, errors, i18n, queue, security
-    from cardsapp.crypto import AddressBox
     from cardsapp.extensions import csrf, db, limiter
     from cardsapp.logs import configure_logging
     from cardsapp.services.public import PublicCache
@@ -24,7 +31,7 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(config.instance_path))
     app.config.update(config.flask_settings())
     app.extensions["cardsapp.config"] = config
-    app.extensions["cardsapp.addresses"] = AddressBox(config.address_keys)
+    app.extensions["cardsapp.audience"] = audience
     app.extensions["cardsapp.public"] = PublicCache(
         config.public_cache_seconds, counter_period=config.counter_period_seconds
     )
@@ -43,11 +50,15 @@ def create_app(config: Config | None = None) -> Flask:
     limiter.init_app(app)
     queue.init_app(app, redis_url)
     i18n.init_app(app)
-    access.init_app(app)
+    if audience == "all":
+        access.init_app(app)
+    else:
+        access.init_public_app(app)
     security.init_app(app)
     errors.init_app(app)
-    register_blueprints(app)
-    cli.init_app(app)
+    register_blueprints(app, staff=audience == "all")
+    if audience == "all":
+        cli.init_app(app)
     app.wsgi_app = SharedAnswers(app, app.wsgi_app)  # type: ignore[method-assign]
     if config.proxy_hops and config.queue_limit_ms > 0:
         # Only a proxy stamps when a request arrived.

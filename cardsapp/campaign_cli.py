@@ -38,6 +38,12 @@ def parse_moment(value: str | None, zone_name: str) -> datetime | None:
 @click.option("--timezone", "zone", default="Europe/Minsk", show_default=True)
 @click.option("--copy-from", "copy_from", default=None, help="Copy texts, designs and recipients.")
 @click.option("--publish", is_flag=True, help="Publish at once (default: a draft, staff only).")
+@click.option(
+    "--as",
+    "as_email",
+    default=None,
+    help="A keyholder (password on stdin): holds the new key; with --copy-from, opens the old.",
+)
 @with_appcontext
 def create_campaign_command(
     slug: str,
@@ -47,11 +53,20 @@ def create_campaign_command(
     zone: str,
     copy_from: str | None,
     publish: bool,
+    as_email: str | None,
 ) -> None:
-    """Create a campaign: a draft that only staff see, unless --publish."""
+    """Create a campaign: a draft that only staff see, unless --publish.
+
+    Its address key is held by --as (or, copying, by the old campaign's keyholders); copying
+    re-seals the recipients' addresses with the old campaign's key, opened by --as's password.
+    """
+    from contextlib import ExitStack
+
     from cardsapp.cli import design_slugs
+    from cardsapp.cli_keys import opened_key, show_recovery_code, verified_keyholder
     from cardsapp.services.audit import AuditAction, record_event
     from cardsapp.services.campaign_lifecycle import CampaignError, NewCampaign, create_campaign
+    from cardsapp.services.campaigns import campaign_by_slug
 
     new = NewCampaign(
         slug=slug,
@@ -62,12 +77,29 @@ def create_campaign_command(
         copy_from=copy_from,
         publish=publish,
     )
-    box = current_app.extensions["cardsapp.addresses"]
-    try:
-        campaign = create_campaign(db.session, new, box, design_slugs())
-    except CampaignError as exc:
-        db.session.rollback()
-        raise click.ClickException(_explain(exc)) from exc
+    config = current_app.extensions["cardsapp.config"]
+    source = campaign_by_slug(db.session, copy_from, staff=True) if copy_from else None
+    if copy_from and source is None:
+        raise click.ClickException(_explain(CampaignError("copy_from", "unknown")))
+    holder, password = verified_keyholder(as_email) if as_email or copy_from else (None, "")
+    with ExitStack() as stack:
+        source_key = (
+            stack.enter_context(opened_key(source.id, holder, password))
+            if source is not None and holder is not None
+            else None
+        )
+        try:
+            campaign, code = create_campaign(
+                db.session,
+                new,
+                design_slugs(),
+                source_key,
+                [holder] if holder else [],
+                config.kdf_cost,
+            )
+        except CampaignError as exc:
+            db.session.rollback()
+            raise click.ClickException(_explain(exc)) from exc
     record_event(
         db.session,
         None,
@@ -78,6 +110,8 @@ def create_campaign_command(
     )
     db.session.commit()
     click.echo(f"Created campaign {campaign.slug} ({campaign.status.value}).")
+    if code:
+        show_recovery_code(campaign, code)
 
 
 ACTIONS = ("publish", "open", "close", "archive")

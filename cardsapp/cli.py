@@ -180,9 +180,8 @@ def demo_command(remove: bool) -> None:
         return
     if config.env == "production":
         raise click.ClickException("The demo is refused in production (CARDS_ENV=production).")
-    box = current_app.extensions["cardsapp.addresses"]
     try:
-        logins = fill_demo(db.session, box, design_slugs())
+        logins = fill_demo(db.session, design_slugs(), config.kdf_cost)
     except DemoRefused as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
@@ -235,17 +234,22 @@ def create_user_command(email: str, roles: tuple[str, ...]) -> None:
 def import_recipients_command(file: Path, slug: str | None, encoding: str | None) -> None:
     """Import recipients from a .csv (UTF-8, comma or semicolon) or .xlsx file: all or none."""
     from cardsapp.services.audit import AuditAction, record_event
+    from cardsapp.services.keyholders import NoCampaignKey
     from cardsapp.services.recipient_files import MAX_FILE_BYTES
     from cardsapp.services.recipients import Encoding, ImportRefused, import_recipients
 
     campaign = chosen_campaign(slug)
-    box = current_app.extensions["cardsapp.addresses"]
     with file.open("rb") as handle:
         data = handle.read(MAX_FILE_BYTES + 1)
     try:
         added = import_recipients(
-            db.session, box, campaign, data, Encoding(encoding) if encoding else None
+            db.session, campaign, data, Encoding(encoding) if encoding else None
         )
+    except NoCampaignKey as exc:
+        raise click.ClickException(
+            f"Campaign {campaign.slug} has no address key yet: "
+            f"cardsapp keys setup {campaign.slug} --holder EMAIL"
+        ) from exc
     except ImportRefused as exc:
         db.session.rollback()
         for error in exc.errors:
@@ -263,38 +267,6 @@ def import_recipients_command(file: Path, slug: str | None, encoding: str | None
     )
     db.session.commit()
     click.echo(f"Imported {added} recipients into campaign {campaign.slug}.")
-
-
-@click.command("rotate-keys")
-@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000))
-@click.option("--after-id", default=0, type=int, help="Resume after this recipient id.")
-@with_appcontext
-def rotate_keys_command(batch_size: int, after_id: int) -> None:
-    """Re-encrypt every address under the first key of CARDS_ADDRESS_KEYS.
-
-    Each batch is committed on its own, so an interrupted run is resumed with
-    --after-id (the last id it printed) or simply run again: rotating an
-    address already under the current key is harmless.
-    """
-    from cardsapp.services.keys import rotate_address_batch
-
-    box = current_app.extensions["cardsapp.addresses"]
-    total, last_id = 0, after_id
-    while True:
-        step = rotate_address_batch(db.session, box, last_id, batch_size)
-        db.session.commit()
-        if not step.rotated:
-            break
-        total, last_id = total + step.rotated, step.last_id
-        click.echo(f"  re-encrypted {total} addresses (last id {last_id})")
-    from cardsapp.services.audit import AuditAction, record_event
-
-    record_event(db.session, None, AuditAction.KEYS_ROTATED, None, count=total, via="cli")
-    db.session.commit()
-    # The old ciphertexts are dead rows and WAL frames until the files are scrubbed.
-    if not scrub_after_delete(db.engine, ADDRESS_TABLES):
-        click.echo(SCRUB_INCOMPLETE)
-    click.echo(f"Rotated {total} addresses to the current key. Older keys may now be removed.")
 
 
 @click.command("build-batch")
@@ -350,13 +322,21 @@ def build_batch_command(max_cards: int | None, layout: str, slug: str | None, wa
 @click.option("--cards", "cards_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--labels", "labels_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--sheet", type=click.Choice(["L7163", "5160"]), default="L7163", show_default=True)
+@click.option(
+    "--as", "as_email", default=None, help="Labels: the keyholder whose password follows."
+)
 @with_appcontext
 def export_batch_command(
-    code: str, cards_path: Path | None, labels_path: Path | None, sheet: str
+    code: str, cards_path: Path | None, labels_path: Path | None, sheet: str, as_email: str | None
 ) -> None:
-    """Write a batch's cards PDF and/or its labels PDF to the given paths (audited)."""
+    """Write a batch's cards PDF and/or its labels PDF to the given paths (audited).
+
+    Labels need a keyholder: her e-mail (--as) and her password on standard input.
+    """
+    import io
     import shutil
 
+    from cardsapp.cli_keys import opened_key, verified_keyholder
     from cardsapp.services.audit import AuditAction, record_event
     from cardsapp.services.batches import (
         BatchError,
@@ -392,13 +372,14 @@ def export_batch_command(
             )
             click.echo(f"Cards: {cards_path}")
         if labels_path:
-            with labels_path.open("wb") as handle:
-                write_labels(
-                    db.session, current_app.extensions["cardsapp.addresses"], batch, handle, sheet
-                )
+            user, password = verified_keyholder(as_email)
+            labels = io.BytesIO()
+            with opened_key(batch.campaign_id, user, password) as key:
+                write_labels(db.session, key, batch, labels, sheet)
+            labels_path.write_bytes(labels.getvalue())
             record_event(
                 db.session,
-                None,
+                user.id,
                 AuditAction.LABELS_DOWNLOADED,
                 f"batch:{batch.code}",
                 sheet=sheet,
@@ -433,6 +414,7 @@ def purge_command() -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands on the app (and so on the `cardsapp` group)."""
+    from cardsapp.cli_keys import COMMANDS as KEY_COMMANDS
     from cardsapp.devstack import dev_command
 
     for command in (
@@ -440,8 +422,8 @@ def init_app(app: Flask) -> None:
         demo_command,
         create_user_command,
         dev_command,
-        rotate_keys_command,
         import_recipients_command,
+        *KEY_COMMANDS,
     ):
         app.cli.add_command(command)
     for command in (build_batch_command, export_batch_command, purge_command):

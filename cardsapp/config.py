@@ -7,8 +7,10 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet
+if TYPE_CHECKING:
+    from cardsapp.crypto.wrapping import KdfCost
 
 from cardsapp.ratelimits import SendLimits
 
@@ -112,7 +114,12 @@ class Config:
     database_url: str = ""
     redis_url: str | None = None
     secret_key: str = ""
+    # Old Fernet keys: read only by `cardsapp migrate-addresses`, then destroyed. Addresses are
+    # sealed to campaign keys that only keyholders' passwords open (docs/threat-model.md).
     address_keys: list[str] = field(default_factory=list)
+    # Argon2id cost of wrapping a keyholder's key under her password (passes, KiB of memory).
+    kdf_time_cost: int = 3
+    kdf_memory_kib: int = 64 * 1024
     data_dir: Path = DEFAULT_INSTANCE / "batches"
     retention_days: int = 60
     # Print batches: a building batch whose job has been silent this long is rebuilt; the
@@ -152,6 +159,13 @@ class Config:
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
+    def kdf_cost(self) -> KdfCost:
+        """The Argon2id cost new wrapped keys get."""
+        from cardsapp.crypto.wrapping import KdfCost
+
+        return KdfCost(self.kdf_time_cost, self.kdf_memory_kib)
+
+    @property
     def production(self) -> bool:
         return self.env == "production"
 
@@ -163,16 +177,10 @@ class Config:
         secret = os.environ.get("SECRET_KEY", "")
         keys = env_list("CARDS_ADDRESS_KEYS")
         if env == "production":
-            missing = [
-                name
-                for name, value in (("SECRET_KEY", secret), ("CARDS_ADDRESS_KEYS", keys))
-                if not value
-            ]
-            if missing:
+            if not secret:
                 raise ConfigError(
-                    "Refusing to start in production without "
-                    + " and ".join(missing)
-                    + ": set them in the environment (see docs/operations.md)."
+                    "Refusing to start in production without SECRET_KEY: "
+                    "set it in the environment (see docs/operations.md)."
                 )
             check_secret_key(secret)
             check_address_keys(keys)
@@ -180,11 +188,6 @@ class Config:
             secret = secret or _instance_secret(
                 instance, "dev-secret-key", lambda: secrets.token_urlsafe(48)
             )
-            keys = keys or [
-                _instance_secret(
-                    instance, "dev-address-key", lambda: Fernet.generate_key().decode()
-                )
-            ]
         return cls(
             env=env,
             instance_path=instance,
@@ -210,6 +213,8 @@ class Config:
                 "CARDS_COUNTER_PERIOD_SECONDS", cls.counter_period_seconds
             ),
             queue_limit_ms=env_int("CARDS_QUEUE_LIMIT_MS", cls.queue_limit_ms),
+            kdf_time_cost=env_int("CARDS_KDF_TIME_COST", cls.kdf_time_cost),
+            kdf_memory_kib=env_int("CARDS_KDF_MEMORY_KIB", cls.kdf_memory_kib),
         )
 
     def flask_settings(self) -> dict[str, object]:
@@ -263,8 +268,10 @@ def config_for_tests(database_url: str, redis_url: str | None, tmp_path: Path) -
         database_url=database_url,
         redis_url=redis_url,
         secret_key="test-secret-" + "x" * 32,
-        address_keys=[Fernet.generate_key().decode()],
         data_dir=tmp_path / "batches",
+        # The same Argon2id, cheap enough to run hundreds of times.
+        kdf_time_cost=1,
+        kdf_memory_kib=8 * 1024,
         testing=True,
         # Tests change the database directly and look at the next page at once.
         public_cache_seconds=0,

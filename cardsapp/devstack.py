@@ -31,8 +31,7 @@ def _prepare_database(config: Config) -> str:
     upgrade_schema(db.engine)
     logins_file = config.instance_path / DEMO_LOGINS
     if not db.session.scalar(select(func.count(Campaign.id))):
-        box = current_app.extensions["cardsapp.addresses"]
-        logins = fill_demo(db.session, box, design_slugs())
+        logins = fill_demo(db.session, design_slugs(), config.kdf_cost)
         db.session.commit()
         logins_file.write_text(
             "".join(f"  {x.role.value:<10} {x.email:<26} {x.password}\n" for x in logins)

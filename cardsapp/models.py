@@ -150,7 +150,9 @@ class Recipient(Base):
     public_label: Mapped[str] = mapped_column(String(200))
     # The label case-folded in Python, for searching: SQLite's lower() knows only ASCII.
     label_search: Mapped[str] = mapped_column(String(200), default=_label_search, server_default="")
-    # Fernet token of the JSON name and address; see cardsapp/crypto.py. None once erased.
+    # The JSON name and address sealed to the campaign's public key (cardsapp/crypto/address.py);
+    # tokens from before campaign keys are Fernet, until `cardsapp migrate-addresses`. None once
+    # erased.
     address_token: Mapped[bytes | None] = mapped_column(LargeBinary)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     cap_per_batch: Mapped[int | None] = mapped_column(Integer)
@@ -350,6 +352,55 @@ class CardClaim(Base):
 
     card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+
+
+class CampaignKey(Base):
+    """A campaign's public key, in the clear: addresses are sealed to it."""
+
+    __tablename__ = "campaign_keys"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+class PersonalKey(Base):
+    """A keyholder's own key pair; the private half wrapped under her password (Argon2id)."""
+
+    __tablename__ = "personal_keys"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    salt: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    time_cost: Mapped[int] = mapped_column(Integer)
+    memory_kib: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+class KeySlot(Base):
+    """A campaign's private key, once per keyholder (sealed to her personal key) or for recovery.
+
+    A keyholder's slot has a user and no salt; the recovery slot has no user and is wrapped
+    under Argon2id of the recovery code.
+    """
+
+    __tablename__ = "key_slots"
+    __table_args__ = (UniqueConstraint("campaign_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    sealed_key: Mapped[bytes] = mapped_column(LargeBinary)
+    salt: Mapped[bytes | None] = mapped_column(LargeBinary)
+    time_cost: Mapped[int | None] = mapped_column(Integer)
+    memory_kib: Mapped[int | None] = mapped_column(Integer)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
 
 class AuditEvent(Base):

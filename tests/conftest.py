@@ -113,7 +113,6 @@ def worker_env(config: Config) -> dict[str, str]:
         DATABASE_URL=config.database_url,
         REDIS_URL=config.redis_url or "",
         SECRET_KEY=config.secret_key,
-        CARDS_ADDRESS_KEYS=",".join(config.address_keys),
         CARDS_INSTANCE_PATH=str(config.instance_path),
         CARDS_DATA_DIR=str(config.data_dir),
         CARDS_ENV="testing",

@@ -7,9 +7,11 @@ from itertools import count
 
 from sqlalchemy.orm import Session
 
-from cardsapp.crypto import AddressBox, PostalAddress
+from cardsapp.crypto import PostalAddress
+from cardsapp.crypto.wrapping import TEST_COST
 from cardsapp.models import (
     Campaign,
+    CampaignKey,
     CampaignStatus,
     Card,
     CardStatus,
@@ -18,6 +20,12 @@ from cardsapp.models import (
     User,
     utcnow,
 )
+from cardsapp.services.keyholders import (
+    ensure_personal_key,
+    grant_keyholder,
+    set_up_campaign_key,
+    unlocked_by_recovery,
+)
 from cardsapp.services.recipients import add_recipient
 from cardsapp.services.users import create_user
 
@@ -25,8 +33,8 @@ _serial = count(1)
 STAFF_PASSWORD = "correct horse battery staple"
 
 
-def make_campaign(session: Session, **overrides: object) -> Campaign:
-    """An open campaign with texts in three languages."""
+def make_campaign(session: Session, *, keyed: bool = True, **overrides: object) -> Campaign:
+    """An open campaign with texts in three languages (and its address key, unless keyed=False)."""
     now = utcnow()
     values: dict[str, object] = {
         "slug": f"campaign-{next(_serial)}",
@@ -44,6 +52,8 @@ def make_campaign(session: Session, **overrides: object) -> Campaign:
     campaign = Campaign(**values)
     session.add(campaign)
     session.flush()
+    if keyed:
+        ensure_campaign_key(session, campaign)
     return campaign
 
 
@@ -59,11 +69,38 @@ def fake_address(n: int) -> PostalAddress:
     )
 
 
-def make_recipient(
-    session: Session, box: AddressBox, campaign: Campaign, n: int | None = None
-) -> Recipient:
+# Each test campaign's recovery code, so tests can make keyholders without another one.
+RECOVERY_CODES: dict[int, str] = {}
+
+
+def ensure_campaign_key(session: Session, campaign: Campaign) -> None:
+    """Give a test campaign its key pair (held by nobody yet; the recovery code kept here)."""
+    if session.get(CampaignKey, campaign.id) is None:
+        RECOVERY_CODES[campaign.id] = set_up_campaign_key(session, campaign, [], None, TEST_COST)
+
+
+def make_recipient(session: Session, campaign: Campaign, n: int | None = None) -> Recipient:
+    """A recipient with a synthetic address, sealed to the campaign's key."""
     n = n or next(_serial)
-    return add_recipient(session, box, campaign, f"Test mother {n}", fake_address(n))
+    ensure_campaign_key(session, campaign)
+    return add_recipient(session, campaign, f"Test mother {n}", fake_address(n))
+
+
+def make_keyholder(
+    session: Session, campaign: Campaign, *roles: Role, email: str | None = None
+) -> User:
+    """An addresser (or the roles given) holding the campaign's key under STAFF_PASSWORD."""
+    user = make_user(session, *(roles or (Role.ADDRESSER,)), email=email)
+    give_key(session, campaign, user)
+    return user
+
+
+def give_key(session: Session, campaign: Campaign, user: User) -> None:
+    """Grant an existing account the campaign's key (its password is STAFF_PASSWORD)."""
+    ensure_campaign_key(session, campaign)
+    ensure_personal_key(session, user, STAFF_PASSWORD, TEST_COST)
+    with unlocked_by_recovery(session, campaign.id, RECOVERY_CODES[campaign.id]) as key:
+        grant_keyholder(session, key, user, user)
 
 
 def make_card(
@@ -189,3 +226,27 @@ def make_approved_cards(
         for n in range(start, start + count)
     ]
     session.execute(insert(Card), rows)
+
+
+def read_address(session: Session, campaign_id: int, token: bytes) -> PostalAddress:
+    """Open a stored address as a test sees it: with the campaign's recovery code."""
+    with unlocked_by_recovery(session, campaign_id, RECOVERY_CODES[campaign_id]) as key:
+        return key.open(bytes(token))
+
+
+class RecoveryOpener:
+    """Opens any test campaign's address with that campaign's recovery code (tests only)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def open(self, token: bytes) -> PostalAddress:
+        """The address, whichever test campaign's key it is sealed to."""
+        from cardsapp.crypto import AddressKeyError
+
+        for campaign_id in list(RECOVERY_CODES):
+            try:
+                return read_address(self.session, campaign_id, token)
+            except AddressKeyError:
+                continue
+        raise AddressKeyError("no test campaign's key opens this address")

@@ -134,9 +134,8 @@ class Sample:
 
 def seed(app: Flask) -> Sample:
     """Fill the database with a little of everything a route can name."""
-    box = app.extensions["cardsapp.addresses"]
     campaign = make_campaign(db.session, designs=["tulips", "plain"])
-    recipient = make_recipient(db.session, box, campaign)
+    recipient = make_recipient(db.session, campaign)
     card = make_card(db.session, campaign, design_slug="tulips")
     make_approved_cards(db.session, campaign, 3)
     sample = Sample()

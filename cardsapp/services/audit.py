@@ -54,6 +54,11 @@ class AuditAction(enum.StrEnum):
     TWO_FACTOR_ENABLED = "two_factor_enabled"
     TWO_FACTOR_FAILED = "two_factor_failed"
     RECOVERY_CODE_USED = "recovery_code_used"
+    KEYS_SET_UP = "keys_set_up"
+    KEY_GRANTED = "key_granted"
+    KEY_REVOKED = "key_revoked"
+    KEY_RECOVERED = "key_recovered"
+    ADDRESSES_MIGRATED = "addresses_migrated"
 
 
 class PersonalDataInAudit(ValueError):

@@ -10,10 +10,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cardsapp.crypto import AddressBox
+from cardsapp.crypto.address import new_key_pair, seal_address
+from cardsapp.crypto.memory import wipe
+from cardsapp.crypto.wrapping import DEFAULT_COST, KdfCost
 from cardsapp.domain.states import IllegalTransition, check_campaign_move
-from cardsapp.models import Campaign, CampaignStatus, Recipient, utcnow
+from cardsapp.models import Campaign, CampaignStatus, Recipient, User, utcnow
 from cardsapp.services.campaigns import SettingsError
+from cardsapp.services.keyholders import (
+    OpenCampaignKey,
+    install_campaign_key,
+    keyholders,
+    may_hold_keys,
+)
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 DEFAULT_TIMEZONE = "Europe/Minsk"
@@ -46,19 +54,32 @@ def check_timezone(name: str) -> ZoneInfo:
         raise CampaignError("timezone", "unknown") from exc
 
 
-def reseal_address(box: AddressBox, token: bytes, campaign: Campaign) -> bytes:
-    """An address sealed for `campaign` from one sealed for another.
+def reseal_address(key: OpenCampaignKey, token: bytes, public_key: bytes) -> bytes:
+    """An address sealed to another campaign's public key, opened with its own campaign's key.
 
-    The one place copying a recipient touches her address: when addresses are sealed to
-    each campaign's own key, this opens with the old campaign's key and seals to the new.
+    The one place copying a recipient touches her address; it is overwritten once sealed.
     """
-    return box.seal(box.open(token))
+    address = key.open(token)
+    try:
+        return seal_address(public_key, address)
+    finally:
+        address.wipe()
 
 
 def create_campaign(
-    session: Session, new: NewCampaign, box: AddressBox, designs: list[str]
-) -> Campaign:
-    """Make a campaign (a draft unless `publish`), copying an earlier one if asked."""
+    session: Session,
+    new: NewCampaign,
+    designs: list[str],
+    source_key: OpenCampaignKey | None = None,
+    holders: list[User] | None = None,
+    cost: KdfCost = DEFAULT_COST,
+) -> tuple[Campaign, str | None]:
+    """Make a campaign (a draft unless `publish`), copying an earlier one if asked.
+
+    The new campaign gets its own key pair, held by `holders` (when copying: the source's
+    keyholders), and the recovery code returned is shown once. Copying re-seals the
+    recipients' addresses, so it needs the source's key opened by a keyholder's password.
+    """
     slug = new.slug.strip()
     if not SLUG.fullmatch(slug):
         raise CampaignError("slug", "invalid")
@@ -73,6 +94,8 @@ def create_campaign(
         source = session.scalars(select(Campaign).where(Campaign.slug == new.copy_from)).first()
         if source is None:
             raise CampaignError("copy_from", "unknown")
+        if source_key is None or source_key.campaign_id != source.id:
+            raise CampaignError("copy_from", "password")
     opens_at = new.opens_at or utcnow()
     closes_at = new.closes_at or opens_at + DEFAULT_LENGTH
     if closes_at <= opens_at:
@@ -100,13 +123,25 @@ def create_campaign(
     session.add(campaign)
     session.flush()
     if source is not None:
-        copy_recipients(session, box, source, campaign)
+        holders = keyholders(session, source.id)
+    holders = [h for h in holders or [] if may_hold_keys(h)]
+    code = None
+    if holders:
+        public, private = new_key_pair()
+        try:
+            code = install_campaign_key(session, campaign.id, public, private, holders, None, cost)
+        finally:
+            wipe(private)
+        if source is not None and source_key is not None:
+            copy_recipients(session, source_key, public, source, campaign)
     if new.publish:
         move_campaign(session, campaign, CampaignStatus.PUBLISHED)
-    return campaign
+    return campaign, code
 
 
-def copy_recipients(session: Session, box: AddressBox, source: Campaign, target: Campaign) -> int:
+def copy_recipients(
+    session: Session, key: OpenCampaignKey, public_key: bytes, source: Campaign, target: Campaign
+) -> int:
     """Copy the source's active recipients (labels, caps, addresses re-sealed).
 
     Paused recipients and those whose address was erased stay behind.
@@ -114,7 +149,11 @@ def copy_recipients(session: Session, box: AddressBox, source: Campaign, target:
     copied = 0
     for recipient in session.scalars(
         select(Recipient)
-        .where(Recipient.campaign_id == source.id, Recipient.paused.is_(False))
+        .where(
+            Recipient.campaign_id == source.id,
+            Recipient.paused.is_(False),
+            Recipient.address_token.is_not(None),
+        )
         .order_by(Recipient.id)
     ):
         if recipient.address_token is None:
@@ -123,7 +162,7 @@ def copy_recipients(session: Session, box: AddressBox, source: Campaign, target:
             Recipient(
                 campaign_id=target.id,
                 public_label=recipient.public_label,
-                address_token=reseal_address(box, recipient.address_token, target),
+                address_token=reseal_address(key, recipient.address_token, public_key),
                 cap_per_batch=recipient.cap_per_batch,
                 cap_per_campaign=recipient.cap_per_campaign,
             )

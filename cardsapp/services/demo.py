@@ -11,23 +11,28 @@ from pathlib import Path
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from cardsapp.crypto import AddressBox, PostalAddress
+from cardsapp.crypto import PostalAddress
+from cardsapp.crypto.wrapping import DEFAULT_COST, KdfCost
 from cardsapp.models import (
     AuditEvent,
     Batch,
     Campaign,
+    CampaignKey,
     CampaignStatus,
     Card,
     CardClaim,
     CardStatus,
     Envelope,
+    KeySlot,
     Participant,
+    PersonalKey,
     Recipient,
     Role,
     User,
     utcnow,
 )
 from cardsapp.services.counter import recount
+from cardsapp.services.keyholders import ensure_personal_key, set_up_campaign_key
 from cardsapp.services.recipients import add_recipient
 from cardsapp.services.users import create_user
 
@@ -124,7 +129,9 @@ def _demo_recipient(n: int) -> tuple[str, PostalAddress]:
     )
 
 
-def fill_demo(session: Session, box: AddressBox, design_slugs: list[str]) -> list[DemoLogin]:
+def fill_demo(
+    session: Session, design_slugs: list[str], cost: KdfCost = DEFAULT_COST
+) -> list[DemoLogin]:
     """Fill an empty database; return the staff logins. The caller commits."""
     if session.scalar(select(func.count(Campaign.id))):
         raise DemoRefused("the database already holds a campaign; demo only fills an empty one")
@@ -145,14 +152,19 @@ def fill_demo(session: Session, box: AddressBox, design_slugs: list[str]) -> lis
     )
     session.add(campaign)
     session.flush()
-    for n in range(1, 13):
-        label, address = _demo_recipient(n)
-        add_recipient(session, box, campaign, label, address)
-    logins = []
+    logins, holders = [], []
     for role in Role:
         password = secrets.token_urlsafe(12)
-        create_user(session, f"{role.value}@example.org", password, {role}).demo = True
+        user = create_user(session, f"{role.value}@example.org", password, {role})
+        user.demo = True
         logins.append(DemoLogin(f"{role.value}@example.org", role, password))
+        if ensure_personal_key(session, user, password, cost) is not None:
+            holders.append(user)
+    # The demo's admin and addresser hold its key; its recovery code is not kept (demo data).
+    set_up_campaign_key(session, campaign, holders, None, cost)
+    for n in range(1, 13):
+        label, address = _demo_recipient(n)
+        add_recipient(session, campaign, label, address)
     for i, (language, message, signature) in enumerate(MESSAGES):
         session.add(
             Card(
@@ -202,6 +214,13 @@ def remove_demo(session: Session, data_dir: Path | None = None) -> DemoRemoved:
     session.execute(delete(Batch).where(Batch.id.in_(batch_ids)))
     session.execute(delete(Participant).where(Participant.campaign_id.in_(campaign_ids)))
     session.execute(delete(Recipient).where(Recipient.campaign_id.in_(campaign_ids)))
+    session.execute(
+        delete(KeySlot).where(
+            or_(KeySlot.campaign_id.in_(campaign_ids), KeySlot.user_id.in_(user_ids))
+        )
+    )
+    session.execute(delete(CampaignKey).where(CampaignKey.campaign_id.in_(campaign_ids)))
+    session.execute(delete(PersonalKey).where(PersonalKey.user_id.in_(user_ids)))
     session.execute(
         delete(AuditEvent).where(
             or_(AuditEvent.target.in_(targets), AuditEvent.actor_id.in_(user_ids))

@@ -8,9 +8,11 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from cardsapp.crypto import AddressBox, PostalAddress
+from cardsapp.crypto import PostalAddress
+from cardsapp.crypto import address as sealing
 from cardsapp.domain.envelopes import random_code
 from cardsapp.models import Campaign, Erasure, Recipient, utcnow
+from cardsapp.services.keyholders import OpenCampaignKey, campaign_public_key
 from cardsapp.services.recipient_files import (
     Encoding,
     ImportRefused,
@@ -22,37 +24,36 @@ from cardsapp.services.residue import ADDRESS_TABLES, scrub_after_delete
 __all__ = ["Encoding", "ImportRefused", "RowError"]
 
 
-# --- the address box: the only place addresses are sealed and opened -----------------------------
+# --- sealing and opening: the only place addresses are sealed to a key or opened ---------------
 
 
 class AddressErased(LookupError):
     """The recipient's address was erased (consent withdrawn, or deleted)."""
 
 
-def seal_address(box: AddressBox, address: PostalAddress) -> bytes:
-    """An address sealed for storage."""
-    return box.seal(address)
+def seal_address(session: Session, campaign_id: int, address: PostalAddress) -> bytes:
+    """An address sealed to its campaign's public key (NoCampaignKey before it has one)."""
+    return sealing.seal_address(campaign_public_key(session, campaign_id), address)
 
 
-def open_address(box: AddressBox, recipient: Recipient) -> PostalAddress:
-    """A recipient's address, decrypted in memory; AddressErased when there is none."""
+def open_address(key: OpenCampaignKey, recipient: Recipient) -> PostalAddress:
+    """A recipient's address, opened with her campaign's key; AddressErased when there is none.
+
+    The caller wipes it (PostalAddress.wipe) once used.
+    """
     if recipient.address_token is None:
         raise AddressErased(recipient.public_id)
-    return box.open(recipient.address_token)
+    return key.open(recipient.address_token)
 
 
 def add_recipient(
-    session: Session,
-    box: AddressBox,
-    campaign: Campaign,
-    public_label: str,
-    address: PostalAddress,
+    session: Session, campaign: Campaign, public_label: str, address: PostalAddress
 ) -> Recipient:
-    """Store a recipient with her address encrypted; the caller commits."""
+    """Store a recipient, her address sealed to the campaign's key; the caller commits."""
     recipient = Recipient(
         campaign_id=campaign.id,
         public_label=public_label.strip(),
-        address_token=seal_address(box, address),
+        address_token=seal_address(session, campaign.id, address),
     )
     session.add(recipient)
     session.flush()
@@ -64,12 +65,15 @@ def add_recipient(
 
 def import_recipients(
     session: Session,
-    box: AddressBox,
     campaign: Campaign,
     data: bytes,
     encoding: Encoding | None = None,
 ) -> int:
-    """Add every recipient of a CSV or .xlsx file, or none (ImportRefused); the caller commits."""
+    """Add every recipient of a CSV or .xlsx file, or none (ImportRefused); the caller commits.
+
+    Needs only the campaign's public key (NoCampaignKey before it has one).
+    """
+    public_key = campaign_public_key(session, campaign.id)
     existing = session.scalars(
         select(Recipient.public_label).where(Recipient.campaign_id == campaign.id)
     ).all()
@@ -81,7 +85,7 @@ def import_recipients(
             "public_id": random_code(10),
             "public_label": label,
             "label_search": label.casefold()[:200],
-            "address_token": seal_address(box, address),
+            "address_token": sealing.seal_address(public_key, address),
             "paused": False,
             "cards_assigned": 0,
             "created_at": utcnow(),
@@ -197,13 +201,11 @@ def effective_caps(recipient: Recipient, campaign: Campaign) -> tuple[int, int]:
 # --- editing and erasing ------------------------------------------------------------------------
 
 
-def change_address(
-    session: Session, box: AddressBox, recipient: Recipient, address: PostalAddress
-) -> None:
+def change_address(session: Session, recipient: Recipient, address: PostalAddress) -> None:
     """Replace a recipient's address, sealed again; the caller audits and commits."""
     if recipient.erasure is not None:
         raise RecipientErased(recipient.public_id)
-    recipient.address_token = seal_address(box, address)
+    recipient.address_token = seal_address(session, recipient.campaign_id, address)
     session.flush()
 
 

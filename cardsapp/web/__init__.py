@@ -30,14 +30,15 @@ def public_view(slug: str = "") -> PublicView:
     return view
 
 
-def register_blueprints(app: Flask) -> None:
-    """Mount every audience's blueprint."""
+def register_blueprints(app: Flask, staff: bool = True) -> None:
+    """Mount the donors' blueprints, and the staff's unless this app serves donors only."""
     from cardsapp.web.api import bp as api_bp
     from cardsapp.web.donate import bp as donate_bp
 
     for blueprint in (donate_bp, api_bp):
         app.register_blueprint(blueprint)
-    register_staff_blueprints(app)
+    if staff:
+        register_staff_blueprints(app)
 
 
 def register_staff_blueprints(app: Flask) -> None:

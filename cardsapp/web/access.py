@@ -31,7 +31,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import UserMixin, current_user, logout_user
+from flask_login import LoginManager, UserMixin, current_user, logout_user
 from werkzeug.wrappers import Response
 
 from cardsapp.extensions import db, login_manager
@@ -207,3 +207,10 @@ def init_app(app: Flask) -> None:
     login_manager._session_identifier_generator = session_fingerprint  # type: ignore[method-assign]
     app.before_request(_forget_cached_user)
     app.before_request(_end_idle_session)
+
+
+def init_public_app(app: Flask) -> None:
+    """A donors-only process knows no staff: every visitor is anonymous, no account is loaded."""
+    no_staff = LoginManager()
+    no_staff.user_loader(lambda _session_id: None)
+    no_staff.init_app(app)

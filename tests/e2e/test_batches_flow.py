@@ -34,9 +34,8 @@ def batch_staff(live_server) -> dict[Role, str]:
         campaign = sole_active_campaign(session) or make_campaign(session)
         campaign.cap_per_batch = CARDS
         campaign.cap_per_campaign = CARDS * 10
-        box = live_server.app.extensions["cardsapp.addresses"]
         for n in range(1, 41):
-            make_recipient(session, box, campaign, 700 + n)
+            make_recipient(session, campaign, 700 + n)
         make_approved_cards(session, campaign, CARDS, start=50_000)
         emails = {role: make_user(session, role).email for role in (Role.PRINTER, Role.ADDRESSER)}
         session.commit()

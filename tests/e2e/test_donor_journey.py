@@ -56,9 +56,8 @@ def running_campaign(live_server) -> int:
                 "ru": "Пишите тепло и просто: пожелания здоровья, весны, сил.",
             },
         )
-        box = live_server.app.extensions["cardsapp.addresses"]
         for n in range(1, 4):
-            make_recipient(session, box, campaign, n)
+            make_recipient(session, campaign, n)
         db.session.commit()
         return campaign.id
 

@@ -11,19 +11,26 @@ from sqlalchemy import select
 from cardsapp.extensions import db
 from cardsapp.models import AuditEvent, Role
 from cardsapp.services.audit import AuditAction, PersonalDataInAudit, record_event
-from tests.factories import log_in, make_campaign, make_card, make_recipient, make_user
+from tests.factories import (
+    STAFF_PASSWORD,
+    log_in,
+    make_campaign,
+    make_card,
+    make_keyholder,
+    make_recipient,
+    make_user,
+)
 from tests.factories import staff_csrf_token as token
 
 MESSAGE = "A very particular message about the garden"
 
 
 def test_every_sensitive_action_is_recorded_without_personal_data(app, client, runner):
-    box = app.extensions["cardsapp.addresses"]
     campaign = make_campaign(db.session)
-    recipient = make_recipient(db.session, box, campaign, n=41)
+    recipient = make_recipient(db.session, campaign, n=41)
     card = make_card(db.session, campaign, message=MESSAGE)
     other = make_card(db.session, campaign, message=MESSAGE + " again")
-    admin = make_user(db.session, Role.ADMIN, email="admin@example.org")
+    admin = make_keyholder(db.session, campaign, Role.ADMIN, email="admin@example.org")
     make_user(db.session, Role.PRINTER, email="printer@example.org")
     db.session.commit()
 
@@ -40,7 +47,10 @@ def test_every_sensitive_action_is_recorded_without_personal_data(app, client, r
             "csrf_token": token(client),
         },
     )
-    client.get(f"/admin/recipients/{recipient.public_id}/address")
+    client.post(
+        f"/admin/recipients/{recipient.public_id}/address/open",
+        data={"password": STAFF_PASSWORD, "csrf_token": token(client)},
+    )
     client.post(
         f"/admin/recipients/{recipient.public_id}/pause", data={"csrf_token": token(client)}
     )
@@ -57,7 +67,11 @@ def test_every_sensitive_action_is_recorded_without_personal_data(app, client, r
         "/admin/staff/invite",
         data={"email": "invited@example.org", "roles": ["moderator"], "csrf_token": token(client)},
     )
-    runner.invoke(args=["rotate-keys"])
+    rotated = runner.invoke(
+        args=["rotate-keys", campaign.slug, "--as", "admin@example.org"],
+        input=STAFF_PASSWORD + "\n",
+    )
+    assert rotated.exit_code == 0, rotated.output
     client.post("/logout", data={"csrf_token": token(client)})
 
     events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()

@@ -9,12 +9,18 @@ from sqlalchemy import select
 
 from cardsapp.extensions import db
 from cardsapp.models import AuditEvent, Batch, BatchStatus, utcnow
-from tests.factories import make_approved_cards, make_campaign, make_recipient
+from tests.factories import (
+    STAFF_PASSWORD,
+    make_approved_cards,
+    make_campaign,
+    make_keyholder,
+    make_recipient,
+)
 
 
 def _campaign(app, cards=5):  # type: ignore[no-untyped-def]
     campaign = make_campaign(db.session)
-    make_recipient(db.session, app.extensions["cardsapp.addresses"], campaign, 1)
+    make_recipient(db.session, campaign, 1)
     make_approved_cards(db.session, campaign, cards)
     db.session.commit()
     return campaign
@@ -39,17 +45,32 @@ def test_build_batch_without_cards_says_so(app, runner):
 
 
 def test_export_batch_writes_cards_and_labels_and_audits_both(app, runner, tmp_path):
-    _campaign(app)
+    campaign = _campaign(app)
+    keyholder = make_keyholder(db.session, campaign)
+    db.session.commit()
     code = runner.invoke(args=["build-batch", "--wait"]).stdout.strip().splitlines()[-1]
     cards, labels = tmp_path / "cards.pdf", tmp_path / "labels.pdf"
-    result = runner.invoke(
-        args=["export-batch", code.lower(), "--cards", str(cards), "--labels", str(labels)]
-    )
+    args = ["export-batch", code.lower(), "--cards", str(cards), "--labels", str(labels)]
+    result = runner.invoke(args=[*args, "--as", keyholder.email], input=STAFF_PASSWORD + "\n")
     assert result.exit_code == 0, result.output
     assert "Testa Recipientova 1" in PdfReader(labels).pages[0].extract_text()
     assert len(PdfReader(cards).pages) == 2
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions[-2:] == ["batch_downloaded", "labels_downloaded"]
+
+
+def test_export_batch_labels_refuse_a_wrong_password_and_write_nothing(app, runner, tmp_path):
+    campaign = _campaign(app)
+    keyholder = make_keyholder(db.session, campaign)
+    db.session.commit()
+    code = runner.invoke(args=["build-batch", "--wait"]).stdout.strip().splitlines()[-1]
+    labels = tmp_path / "labels.pdf"
+    args = ["export-batch", code, "--labels", str(labels), "--as", keyholder.email]
+    wrong = runner.invoke(args=args, input="a wrong password here\n")
+    assert wrong.exit_code != 0 and "Wrong e-mail or password" in wrong.output
+    unnamed = runner.invoke(args=args[:-2], input=STAFF_PASSWORD + "\n")
+    assert unnamed.exit_code != 0 and "--as" in unnamed.output
+    assert not labels.exists()
 
 
 def test_purge_forgets_long_mailed_batches(app, runner):

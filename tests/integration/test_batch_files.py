@@ -15,10 +15,9 @@ from tests.processes import run_burst
 
 
 def _campaign_with_cards(app, cards: int):  # type: ignore[no-untyped-def]
-    box = app.extensions["cardsapp.addresses"]
     campaign = make_campaign(db.session)
     for n in range(1, 4):
-        make_recipient(db.session, box, campaign, n)
+        make_recipient(db.session, campaign, n)
     make_approved_cards(db.session, campaign, cards)
     db.session.commit()
     return campaign

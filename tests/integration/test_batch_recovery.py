@@ -47,10 +47,9 @@ def config(database_url: str, private_redis: EmbeddedRedis, tmp_path: Path):  # 
 
 
 def _campaign_with_cards(app, count: int):  # type: ignore[no-untyped-def]
-    box = app.extensions["cardsapp.addresses"]
     campaign = make_campaign(db.session, cap_per_batch=count, cap_per_campaign=count)
     for n in range(1, 31):
-        make_recipient(db.session, box, campaign, n)
+        make_recipient(db.session, campaign, n)
     make_approved_cards(db.session, campaign, count)
     db.session.commit()
     return campaign

@@ -37,7 +37,9 @@ from cardsapp.services.batches import (
     recover_batches,
     write_labels,
 )
+from cardsapp.services.keyholders import unlocked_by_recovery
 from tests.factories import (
+    RECOVERY_CODES,
     approved_message,
     fake_address,
     make_approved_cards,
@@ -48,9 +50,8 @@ from tests.factories import (
 
 
 def _setup(app, cards=12, recipients=3, **campaign):
-    box = app.extensions["cardsapp.addresses"]
     camp = make_campaign(db.session, **campaign)
-    people = [make_recipient(db.session, box, camp, n) for n in range(1, recipients + 1)]
+    people = [make_recipient(db.session, camp, n) for n in range(1, recipients + 1)]
     make_approved_cards(db.session, camp, cards)
     db.session.commit()
     return camp, people
@@ -199,7 +200,8 @@ def test_messages_only_in_the_cards_pdf_addresses_only_in_the_labels_packing_lis
     _build_here(app, batch.id)
     files = {kind: read_file(db.session, batch.id, kind) for kind in ("cards", "packing")}
     labels = io.BytesIO()
-    write_labels(db.session, app.extensions["cardsapp.addresses"], batch, labels)
+    with unlocked_by_recovery(db.session, campaign.id, RECOVERY_CODES[campaign.id]) as key:
+        write_labels(db.session, key, batch, labels)
     cards_text = _text(files["cards"]).replace("\n", " ")
     packing_text = _text(files["packing"])
     labels_text = _text(labels.getvalue())

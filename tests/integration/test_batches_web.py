@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from sqlalchemy import select
@@ -12,8 +11,11 @@ from cardsapp.extensions import db
 from cardsapp.models import AuditEvent, Batch, BatchStatus, Role
 from cardsapp.render.designs import designs
 from cardsapp.services.batches import build_batch
-from cardsapp.web.access import FRESH_AT
+from cardsapp.services.keyholders import revoke_keyholder
+from cardsapp.services.users import find_user
 from tests.factories import (
+    STAFF_PASSWORD,
+    give_key,
     log_in,
     make_approved_cards,
     make_campaign,
@@ -31,11 +33,18 @@ def staff(app):
 
 
 @pytest.fixture
+def keyholders(app, staff, campaign):
+    """The addresser and the admin hold the campaign's address key."""
+    for role in (Role.ADDRESSER, Role.ADMIN):
+        give_key(db.session, campaign, find_user(db.session, staff[role]))
+    db.session.commit()
+
+
+@pytest.fixture
 def campaign(app):
-    box = app.extensions["cardsapp.addresses"]
     campaign = make_campaign(db.session)
     for n in range(1, 4):
-        make_recipient(db.session, box, campaign, n)
+        make_recipient(db.session, campaign, n)
     make_approved_cards(db.session, campaign, 8)
     db.session.commit()
     return campaign
@@ -123,28 +132,66 @@ def test_each_role_gets_only_its_own_files(app, client, staff, campaign, role, p
         assert response.status_code == 403
 
 
-@pytest.mark.parametrize("path", ["labels.pdf", "envelopes.pdf"])
-def test_labels_need_a_password_typed_in_the_last_minutes(app, client, staff, campaign, path):
+def _labels(client, code: str, password: str, sheet: str = "L7163"):
+    token = staff_csrf_token(client)
+    return client.post(
+        f"/batches/{code}/labels.pdf",
+        data={"sheet": sheet, "password": password, "csrf_token": token},
+    )
+
+
+def _labels_downloaded() -> int:
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "labels_downloaded"))
+    return len(events.all())
+
+
+def test_labels_need_the_keyholders_password_typed_in_the_same_request(
+    app, client, staff, campaign, keyholders
+):
     printer = app.test_client()
     log_in(printer, staff[Role.PRINTER])
     _create(printer)
     batch = _ready_batch(app)
     log_in(client, staff[Role.ADDRESSER])
-    with client.session_transaction() as session:
-        session[FRESH_AT] = int(time.time()) - 3600
-    response = client.get(f"/batches/{batch.code}/{path}")
-    assert response.status_code == 302
-    assert "/reauth" in response.headers["Location"]
-    assert not db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "labels_downloaded")
-    ).all()
+    # Having just logged in is not enough: the page asks for the password that opens the key.
+    form = client.get(f"/batches/{batch.code}/labels.pdf?sheet=5160")
+    assert form.status_code == 200 and form.mimetype == "text/html"
+    assert 'type="password"' in form.get_data(as_text=True)
+    assert form.headers["Cache-Control"] == "no-store"
+    wrong = _labels(client, batch.code, "not my password at all")
+    assert wrong.status_code == 403 and not wrong.data.startswith(b"%PDF")
+    assert b"Nowhere" not in wrong.data
+    assert _labels_downloaded() == 0
+    right = _labels(client, batch.code, STAFF_PASSWORD)
+    assert right.status_code == 200 and right.data.startswith(b"%PDF")
+    assert _labels_downloaded() == 1
+
+
+def test_a_revoked_keyholder_or_one_never_granted_gets_no_address(
+    app, client, staff, campaign, keyholders
+):
+    printer = app.test_client()
+    log_in(printer, staff[Role.PRINTER])
+    _create(printer)
+    batch = _ready_batch(app)
+    addresser = find_user(db.session, staff[Role.ADDRESSER])
+    assert revoke_keyholder(db.session, campaign.id, addresser)
+    stranger = make_user(db.session, Role.ADDRESSER)
+    db.session.commit()
+    for email in (addresser.email, stranger.email):
+        other = app.test_client()
+        log_in(other, email)
+        refused = _labels(other, batch.code, STAFF_PASSWORD)
+        assert refused.status_code == 403 and not refused.data.startswith(b"%PDF")
+        assert "no key" in refused.get_data(as_text=True)
+    assert _labels_downloaded() == 0
 
 
 @pytest.mark.parametrize(
     ("path", "form"), [("labels.pdf?sheet=5160", "5160"), ("envelopes.pdf?size=DL", "DL")]
 )
 def test_labels_are_streamed_uncached_with_the_addressers_offset_and_audited(
-    app, client, staff, campaign, path, form
+    app, client, staff, campaign, keyholders, path, form
 ):
     printer = app.test_client()
     log_in(printer, staff[Role.PRINTER])
@@ -156,7 +203,10 @@ def test_labels_are_streamed_uncached_with_the_addressers_offset_and_audited(
         "/batches/calibration", data={"offset_x": "1.5", "offset_y": "-0.5", "csrf_token": token}
     )
     assert saved.status_code == 302
-    response = client.get(f"/batches/{batch.code}/{path}")
+    response = client.post(
+        f"/batches/{batch.code}/{path}",
+        data={"sheet": form, "password": STAFF_PASSWORD, "csrf_token": staff_csrf_token(client)},
+    )
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     assert response.is_streamed

@@ -11,7 +11,18 @@ from sqlalchemy import select
 from cardsapp.extensions import db
 from cardsapp.models import Campaign, CampaignStatus, Card, CardStatus, Recipient, Role, utcnow
 from cardsapp.services.campaigns import default_campaign, donor_campaigns
-from tests.factories import csrf_token, log_in, make_campaign, make_card, make_recipient, make_user
+from cardsapp.services.keyholders import unlocked_campaign_key
+from tests.factories import (
+    STAFF_PASSWORD,
+    csrf_token,
+    fake_address,
+    log_in,
+    make_campaign,
+    make_card,
+    make_keyholder,
+    make_recipient,
+    make_user,
+)
 from tests.factories import staff_csrf_token as token
 
 DRAFT_TITLE = "Secret draft title"
@@ -114,7 +125,7 @@ def test_creating_and_publishing_another_campaign_never_changes_what_alpha_shows
         db.session, slug="alpha", title={"en": "Alpha cards"}, opens_at=utcnow() - timedelta(5)
     )
     alpha.cards_count, alpha.participants_count = 8, 6
-    make_user(db.session, Role.ADMIN, email="admin@example.org")
+    make_keyholder(db.session, alpha, Role.ADMIN, email="admin@example.org")
     for _ in range(3):
         make_card(db.session, alpha)
     db.session.commit()
@@ -128,10 +139,14 @@ def test_creating_and_publishing_another_campaign_never_changes_what_alpha_shows
         ["create-campaign", "beta", "--title", "Beta cards"],
         ["campaign", "beta", "publish"],
         ["campaign", "beta", "open"],
-        ["create-campaign", "gamma", "--title", "Gamma", "--copy-from", "alpha", "--publish"],
+        # Copying re-seals the addresses: a keyholder's password opens alpha's key.
+        [
+            *("create-campaign", "gamma", "--title", "Gamma", "--copy-from", "alpha"),
+            *("--publish", "--as", "admin@example.org"),
+        ],
     ]
     for step in steps:
-        result = runner.invoke(args=step)
+        result = runner.invoke(args=step, input=STAFF_PASSWORD + "\n")
         assert result.exit_code == 0, result.output
         assert _what_alpha_donors_see(client) == before, step
         queue = staff.get("/moderate?campaign=alpha").get_data(as_text=True)
@@ -195,14 +210,19 @@ def test_a_campaign_moves_only_as_its_table_allows(app, runner):
 
 
 def test_copy_from_copies_texts_caps_and_recipients_sealed_anew(app, runner):
-    box = app.extensions["cardsapp.addresses"]
     source = make_campaign(db.session, slug="old", cap_per_batch=3, cap_per_campaign=9)
-    kept = make_recipient(db.session, box, source, n=41)
-    paused = make_recipient(db.session, box, source, n=42)
+    kept = make_recipient(db.session, source, n=41)
+    paused = make_recipient(db.session, source, n=42)
     paused.paused = True
+    holder = make_keyholder(db.session, source)
     db.session.commit()
-    result = runner.invoke(args=["create-campaign", "new", "--title", "New", "--copy-from", "old"])
+    args = ["create-campaign", "new", "--title", "New", "--copy-from", "old"]
+    # Copying re-seals the addresses: the old campaign's key, opened by a keyholder's password.
+    refused = runner.invoke(args=args)
+    assert refused.exit_code != 0
+    result = runner.invoke(args=[*args, "--as", holder.email], input=STAFF_PASSWORD + "\n")
     assert result.exit_code == 0, result.output
+    assert "Recovery code for campaign new" in result.output
     new = db.session.scalars(select(Campaign).where(Campaign.slug == "new")).one()
     assert new.story == source.story and new.guidance == source.guidance
     assert new.watch_words == source.watch_words
@@ -210,7 +230,8 @@ def test_copy_from_copies_texts_caps_and_recipients_sealed_anew(app, runner):
     copied = db.session.scalars(select(Recipient).where(Recipient.campaign_id == new.id)).all()
     assert [r.public_label for r in copied] == [kept.public_label]
     assert copied[0].address_token != kept.address_token
-    assert box.open(copied[0].address_token) == box.open(kept.address_token)
+    with unlocked_campaign_key(db.session, new.id, holder, STAFF_PASSWORD) as key:
+        assert key.open(copied[0].address_token) == fake_address(41)
     assert copied[0].public_id != kept.public_id
 
 

@@ -23,7 +23,15 @@ from cardsapp.crypto import PostalAddress
 from cardsapp.extensions import db
 from cardsapp.models import Batch, Card, Role
 from cardsapp.services.recipients import add_recipient
-from tests.factories import csrf_token, log_in, make_campaign, make_user, staff_csrf_token
+from tests.factories import (
+    STAFF_PASSWORD,
+    csrf_token,
+    log_in,
+    make_campaign,
+    make_keyholder,
+    make_user,
+    staff_csrf_token,
+)
 
 
 def _canary(kind: str) -> str:
@@ -80,7 +88,6 @@ def _database_dump(url: str) -> bytes:
 
 @pytest.fixture
 def canaries(app):
-    box = app.extensions["cardsapp.addresses"]
     campaign = make_campaign(db.session, designs=["plain", "birds"])
     addresses = []
     for _ in range(3):
@@ -92,9 +99,10 @@ def canaries(app):
             postcode="FX001",
             country="Nowhereland",
         )
-        add_recipient(db.session, box, campaign, "A test mother", address)
+        add_recipient(db.session, campaign, "A test mother", address)
         addresses.append(address)
-    staff = {role: make_user(db.session, role).email for role in Role}
+    staff = {role: make_user(db.session, role).email for role in Role if role != Role.ADDRESSER}
+    staff[Role.ADDRESSER] = make_keyholder(db.session, campaign).email
     db.session.commit()
     tokens = [t for a in addresses for t in (a.name.split()[1], a.address_line1.split()[0], a.city)]
     messages = [f"Dear mum, {_canary('msg')} sends warm wishes." for _ in range(3)]
@@ -155,7 +163,10 @@ def test_canaries_never_appear_where_they_must_not(app, config, canaries, run_wo
 
     addresser = app.test_client()
     log_in(addresser, staff[Role.ADDRESSER])
-    labels_pdf = addresser.get(f"/batches/{batch.code}/labels.pdf")
+    labels_pdf = addresser.post(
+        f"/batches/{batch.code}/labels.pdf",
+        data={"password": STAFF_PASSWORD, "csrf_token": staff_csrf_token(addresser)},
+    )
     assert labels_pdf.status_code == 200
 
     cards_text, labels_text = _pdf_text(cards_pdf.data), _pdf_text(labels_pdf.data)

@@ -50,10 +50,9 @@ def claim_until_empty(
 def test_concurrent_claims_put_every_card_in_exactly_one_batch(
     app, database_url, redis_url, tmp_path
 ):
-    box = app.extensions["cardsapp.addresses"]
     campaign = make_campaign(db.session, cap_per_batch=PER_BATCH, cap_per_campaign=CARDS)
     for n in range(40):
-        make_recipient(db.session, box, campaign, n + 1)
+        make_recipient(db.session, campaign, n + 1)
     make_approved_cards(db.session, campaign, CARDS)
     db.session.commit()
     processes = 8 if database_url.startswith("postgresql") else 2

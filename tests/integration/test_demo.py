@@ -23,9 +23,8 @@ def dump_rows() -> dict[str, set[str]]:
 
 
 def _real_data(app) -> None:
-    box = app.extensions["cardsapp.addresses"]
     real = make_campaign(db.session, slug="real-one", title={"en": "Real cards"})
-    recipient = make_recipient(db.session, box, real, n=77)
+    recipient = make_recipient(db.session, real, n=77)
     make_card(db.session, real, recipient=recipient, status=CardStatus.APPROVED)
     make_card(db.session, real)
     make_user(db.session, Role.ADMIN, email="organiser@example.net")

@@ -59,9 +59,8 @@ def card_count() -> int:
 
 def test_write_page_offers_the_designs_and_active_recipients_by_public_label_only(client, app):
     campaign = make_campaign(db.session, designs=["birds", "tulips"])
-    box = app.extensions["cardsapp.addresses"]
-    active = make_recipient(db.session, box, campaign, 1)
-    paused = make_recipient(db.session, box, campaign, 2)
+    active = make_recipient(db.session, campaign, 1)
+    paused = make_recipient(db.session, campaign, 2)
     paused.paused = True
     db.session.commit()
     page = client.get("/write").get_data(as_text=True)
@@ -92,7 +91,7 @@ def test_a_sent_card_is_stored_submitted_with_its_flags_and_counted(client, camp
 
 
 def test_a_card_for_a_chosen_recipient_keeps_her(client, app, campaign):
-    recipient = make_recipient(db.session, app.extensions["cardsapp.addresses"], campaign)
+    recipient = make_recipient(db.session, campaign)
     db.session.commit()
     token = open_form(client)
     assert send(client, token, recipient=recipient.public_id).status_code == 303

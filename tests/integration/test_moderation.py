@@ -34,9 +34,8 @@ def _decide(client, card_id: int, action: str, reason: str = "", **extra):
 
 
 def test_the_queue_shows_submitted_cards_oldest_first_with_their_label(app, mod_client):
-    box = app.extensions["cardsapp.addresses"]
     campaign = make_campaign(db.session)
-    recipient = make_recipient(db.session, box, campaign, n=3)
+    recipient = make_recipient(db.session, campaign, n=3)
     first = make_card(db.session, campaign, message="First card, oldest.", recipient=recipient)
     make_card(db.session, campaign, message="Already approved.", status=CardStatus.APPROVED)
     second = make_card(db.session, campaign, message="Second card.")

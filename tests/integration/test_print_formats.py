@@ -16,10 +16,9 @@ from tests.prepress import pdfx_errors
 
 
 def _built_batch(app, layout, print_icc=None, **campaign):
-    box = app.extensions["cardsapp.addresses"]
     camp = make_campaign(db.session, **campaign)
     for n in (1, 2):
-        make_recipient(db.session, box, camp, n)
+        make_recipient(db.session, camp, n)
     make_approved_cards(db.session, camp, 6)
     db.session.commit()
     db.session.rollback()

@@ -36,7 +36,7 @@ def config(config):
 
 def test_the_snapshot_is_reused_until_it_is_old_then_reread(app):
     campaign = make_campaign(db.session)
-    make_recipient(db.session, app.extensions["cardsapp.addresses"], campaign, n=7)
+    make_recipient(db.session, campaign, n=7)
     db.session.commit()
     clock = Clock()
     cache = PublicCache(2, clock=clock)

@@ -11,9 +11,15 @@ from cardsapp.extensions import db
 from cardsapp.models import AuditEvent, Card, CardStatus, Erasure, Recipient, Role
 from cardsapp.services.batches import create_batch, label_items
 from cardsapp.services.holdings import data_holdings
+from cardsapp.services.keyholders import unlocked_by_recovery
 from cardsapp.services.recipients import open_address
+from cardsapp.services.users import find_user
 from tests.factories import (
+    RECOVERY_CODES,
+    STAFF_PASSWORD,
+    RecoveryOpener,
     fake_address,
+    give_key,
     log_in,
     logged_in_admin,
     make_campaign,
@@ -32,7 +38,7 @@ def admin_client(app, client):
 
 @pytest.fixture
 def box(app):
-    return app.extensions["cardsapp.addresses"]
+    return RecoveryOpener(db.session)
 
 
 def _actions(public_id: str) -> list[str]:
@@ -61,11 +67,15 @@ def _raw_token(recipient_id: int) -> bytes | None:
 
 def test_an_admin_edits_an_address_after_a_fresh_password_and_it_is_audited(app, admin_client, box):
     campaign = make_campaign(db.session)
-    recipient = make_recipient(db.session, box, campaign, 7)
+    recipient = make_recipient(db.session, campaign, 7)
+    give_key(db.session, campaign, find_user(db.session, "admin@example.org"))
     db.session.commit()
     url = f"/admin/recipients/{recipient.public_id}/address"
-    page = admin_client.get(url).get_data(as_text=True)
-    assert "7 Nowhere Lane" in page  # the form starts from the current address
+    assert "Nowhere" not in admin_client.get(url).get_data(as_text=True)  # locked
+    opened = admin_client.post(
+        f"{url}/open", data={"password": STAFF_PASSWORD, "csrf_token": token(admin_client)}
+    )
+    assert "7 Nowhere Lane" in opened.get_data(as_text=True)  # the form starts from it
     new = {
         "name": "Testa Movedova",
         "address_line1": "9 Elsewhere Road",
@@ -86,7 +96,7 @@ def test_an_address_with_an_empty_required_field_is_refused_and_kept_on_the_form
     app, admin_client, box
 ):
     campaign = make_campaign(db.session)
-    recipient = make_recipient(db.session, box, campaign, 8)
+    recipient = make_recipient(db.session, campaign, 8)
     db.session.commit()
     before = recipient.address_token
     bad = {
@@ -110,7 +120,7 @@ def test_an_address_is_not_edited_without_a_fresh_password(app, client, box):
     from cardsapp.web.access import FRESH_AT
 
     campaign = make_campaign(db.session)
-    recipient = make_recipient(db.session, box, campaign, 9)
+    recipient = make_recipient(db.session, campaign, 9)
     make_user(db.session, Role.ADMIN, email="admin@example.org")
     db.session.commit()
     log_in(client, "admin@example.org")
@@ -127,7 +137,7 @@ def test_an_address_is_not_edited_without_a_fresh_password(app, client, box):
 
 def test_consent_withdrawn_pauses_her_and_erases_her_address_at_once(app, admin_client, box):
     campaign = make_campaign(db.session)
-    recipient = make_recipient(db.session, box, campaign, 10)
+    recipient = make_recipient(db.session, campaign, 10)
     db.session.commit()
     assert _erase(admin_client, recipient, "withdraw", confirm=False).status_code == 302
     assert _raw_token(recipient.id) is not None  # nothing happens without the tick
@@ -150,8 +160,8 @@ def test_a_deleted_recipient_keeps_her_counts_and_loses_her_address_and_label(
     app, admin_client, box
 ):
     campaign = make_campaign(db.session)
-    recipient = make_recipient(db.session, box, campaign, 11)
-    other = make_recipient(db.session, box, campaign, 12)
+    recipient = make_recipient(db.session, campaign, 11)
+    other = make_recipient(db.session, campaign, 12)
     db.session.execute(
         Recipient.__table__.update().where(Recipient.id == recipient.id).values(cards_assigned=4)
     )
@@ -180,7 +190,7 @@ def test_cards_already_in_an_envelope_for_a_deleted_recipient_get_a_do_not_post_
     app, admin_client, box
 ):
     campaign = make_campaign(db.session)
-    recipient = make_recipient(db.session, box, campaign, 13)
+    recipient = make_recipient(db.session, campaign, 13)
     for _ in range(2):
         make_card(db.session, campaign, status=CardStatus.APPROVED)
     db.session.commit()
@@ -188,7 +198,8 @@ def test_cards_already_in_an_envelope_for_a_deleted_recipient_get_a_do_not_post_
     db.session.commit()
     assert _erase(admin_client, recipient, "delete").status_code == 302
     db.session.expire_all()
-    labels = list(label_items(db.session, box, batch))
+    with unlocked_by_recovery(db.session, campaign.id, RECOVERY_CODES[campaign.id]) as key:
+        labels = list(label_items(db.session, key, batch))
     assert len(labels) == 1
     assert "do not post" in " ".join(labels[0].lines)
     assert not any("Nowhere Lane" in line for line in labels[0].lines)
@@ -198,7 +209,7 @@ def test_cards_already_in_an_envelope_for_a_deleted_recipient_get_a_do_not_post_
 
 def test_data_we_hold_counts_erased_recipients_apart(app, admin_client, box):
     campaign = make_campaign(db.session)
-    people = [make_recipient(db.session, box, campaign) for _ in range(4)]
+    people = [make_recipient(db.session, campaign) for _ in range(4)]
     db.session.commit()
     _erase(admin_client, people[0], "withdraw")
     _erase(admin_client, people[1], "delete")
@@ -214,7 +225,7 @@ def test_data_we_hold_counts_erased_recipients_apart(app, admin_client, box):
 
 def test_a_deleted_address_is_gone_from_the_table_and_the_database_file(app, admin_client, box):
     campaign = make_campaign(db.session)
-    recipient = make_recipient(db.session, box, campaign)
+    recipient = make_recipient(db.session, campaign)
     db.session.commit()
     sealed, rid = bytes(recipient.address_token), recipient.id
     filenode = _filenode()
@@ -242,8 +253,8 @@ def test_search_finds_recipients_by_label_in_any_case_and_by_public_id(app, admi
     from cardsapp.services.recipients import add_recipient
 
     campaign = make_campaign(db.session)
-    add_recipient(db.session, box, campaign, "Мама з Прыкладнага раёна", fake_address(1))
-    found = add_recipient(db.session, box, campaign, "Mother in Example region", fake_address(2))
+    add_recipient(db.session, campaign, "Мама з Прыкладнага раёна", fake_address(1))
+    found = add_recipient(db.session, campaign, "Mother in Example region", fake_address(2))
     db.session.commit()
     url = f"/admin/recipients?campaign={campaign.slug}&q="
     page = admin_client.get(url + "мама").get_data(as_text=True)
@@ -257,7 +268,7 @@ def test_search_finds_recipients_by_label_in_any_case_and_by_public_id(app, admi
 def test_the_list_pages_by_fifty_and_has_no_form_per_row(app, admin_client, box):
     campaign = make_campaign(db.session)
     for n in range(1, 121):
-        make_recipient(db.session, box, campaign, n)
+        make_recipient(db.session, campaign, n)
     db.session.commit()
     page = admin_client.get(f"/admin/recipients?campaign={campaign.slug}").get_data(as_text=True)
     assert page.count("<form") <= 3  # import, search and logout: none per recipient

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import secrets
 import shutil
-from dataclasses import replace
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from sqlalchemy import text
 
-from cardsapp import create_app
 from cardsapp.cli import SCRUB_INCOMPLETE
 from cardsapp.extensions import db
 from cardsapp.models import CardStatus, utcnow
-from tests.factories import make_campaign, make_card, make_recipient
+from cardsapp.services.keys import KEY_TABLES
+from cardsapp.services.residue import scrub_after_delete
+from tests.factories import STAFF_PASSWORD, make_campaign, make_card, make_keyholder, make_recipient
 
 
 def _invoke(app, *args: str):
@@ -92,23 +92,27 @@ def test_a_purged_message_is_gone_from_the_database_files(app, tmp_path):
 
 
 def test_rotated_away_ciphertexts_are_gone_from_the_database_files(app, config, tmp_path):
-    box = app.extensions["cardsapp.addresses"]
     campaign = make_campaign(db.session)
-    recipients = [make_recipient(db.session, box, campaign, n) for n in range(1, 30)]
+    recipients = [make_recipient(db.session, campaign, n) for n in range(1, 30)]
+    holder = make_keyholder(db.session, campaign)
     db.session.commit()
+    slug, email = campaign.slug, holder.email
     old_tokens = [bytes(r.address_token) for r in recipients]
     db.session.remove()
     on_disk = database_bytes(tmp_path, ("recipients",))
     assert all(token in on_disk for token in old_tokens)
 
-    new_key = Fernet.generate_key().decode()
-    rotating = create_app(replace(config, address_keys=[new_key, *config.address_keys]))
-    result = _invoke(rotating, "rotate-keys")
+    result = app.test_cli_runner().invoke(
+        args=["rotate-keys", slug, "--as", email], input=STAFF_PASSWORD + "\n"
+    )
     assert result.exit_code == 0, result.output
-    with rotating.app_context():
-        db.session.remove()
-        db.engine.dispose()
     db.session.remove()
+    # On a PostgreSQL server shared with other work, an older snapshot elsewhere may hold the
+    # rows back for a moment; the command says so, and running the scrub again finishes it.
+    for _ in range(40):
+        if scrub_after_delete(db.engine, KEY_TABLES):
+            break
+        time.sleep(0.5)
     on_disk = database_bytes(tmp_path, ("recipients",))
     left = [token for token in old_tokens if token in on_disk]
     assert left == []
@@ -125,9 +129,8 @@ def test_every_connection_overwrites_deleted_bytes(app, backend_only):
 def test_an_erased_address_is_gone_from_the_database_files(app, tmp_path):
     from cardsapp.services.recipients import Erasure, clear_erased_residue, erase_recipient
 
-    box = app.extensions["cardsapp.addresses"]
     campaign = make_campaign(db.session)
-    recipients = [make_recipient(db.session, box, campaign, n) for n in range(1, 12)]
+    recipients = [make_recipient(db.session, campaign, n) for n in range(1, 12)]
     db.session.commit()
     erased = recipients[5]
     token = bytes(erased.address_token)

@@ -12,13 +12,23 @@ from cardsapp.config import Config, ConfigError
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_production_refuses_to_start_without_secret_or_address_keys(monkeypatch, tmp_path):
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path):
     monkeypatch.setenv("CARDS_ENV", "production")
     monkeypatch.setenv("CARDS_INSTANCE_PATH", str(tmp_path))
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("CARDS_ADDRESS_KEYS", raising=False)
-    with pytest.raises(ConfigError, match="SECRET_KEY and CARDS_ADDRESS_KEYS"):
+    with pytest.raises(ConfigError, match="without SECRET_KEY"):
         Config.from_env()
+
+
+def test_production_needs_no_address_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("CARDS_ENV", "production")
+    monkeypatch.setenv("CARDS_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("SECRET_KEY", "q7Vw-2xLp9ZrT4mKc8NbY3hJd6FgS1aE")
+    monkeypatch.delenv("CARDS_ADDRESS_KEYS", raising=False)
+    config = Config.from_env()
+    assert config.production and config.address_keys == []
+    assert list(tmp_path.iterdir()) == []  # no key written beside the database either
 
 
 def test_production_refuses_a_short_secret(monkeypatch, tmp_path):
@@ -49,8 +59,8 @@ def test_a_laptop_gets_sqlite_in_instance_and_keeps_its_dev_secrets(monkeypatch,
     assert first.database_url == f"sqlite:///{tmp_path / 'cardsapp.sqlite3'}"
     assert first.redis_url is None
     assert first.secret_key == second.secret_key
-    assert first.address_keys == second.address_keys
-    assert (tmp_path / "dev-address-key").stat().st_mode & 0o077 == 0
+    assert first.address_keys == [] and not (tmp_path / "dev-address-key").exists()
+    assert (tmp_path / "dev-secret-key").stat().st_mode & 0o077 == 0
 
 
 def test_a_garbled_number_is_reported_by_name(monkeypatch, tmp_path):

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from cardsapp.crypto import AddressBox
+from cardsapp.crypto.memory import wipe_text
 from cardsapp.domain.states import (
     CARD_STATUS_FOR_BATCH,
     IllegalTransition,
@@ -26,6 +26,7 @@ from cardsapp.models import (
 from cardsapp.render.envelopes_pdf import DEFAULT_ENVELOPE, render_envelopes_pdf
 from cardsapp.render.labels_pdf import DEFAULT_SHEET, LabelItem, render_labels_pdf
 from cardsapp.services.batches.policy import BatchNotReady, IllegalBatchMove
+from cardsapp.services.keyholders import OpenCampaignKey
 
 log = logging.getLogger(__name__)
 DELETED_LABEL = ("Recipient deleted:", "do not post this envelope.", "Destroy its cards.")
@@ -58,33 +59,45 @@ def labels_available(batch: Batch) -> bool:
     return batch.status in (BatchStatus.READY, BatchStatus.PRINTED) and batch.purged_at is None
 
 
-def label_items(session: Session, box: AddressBox, batch: Batch) -> Iterator[LabelItem]:
-    """One label per envelope, addresses decrypted in memory only, in envelope order."""
+def label_items(session: Session, key: OpenCampaignKey, batch: Batch) -> Iterator[LabelItem]:
+    """One label per envelope, in envelope order, opened with the campaign key at hand.
+
+    Each address is held decrypted only while its label is drawn: when the next label is
+    asked for (or the loop ends), the previous one's texts are overwritten in memory.
+    """
+    if key.campaign_id != batch.campaign_id:
+        raise BatchNotReady("the key is another campaign's")
     query = (
         select(Envelope.code, Envelope.card_count, Recipient.address_token)
         .join(Recipient, Recipient.id == Envelope.recipient_id)
         .where(Envelope.batch_id == batch.id)
         .order_by(Envelope.position)
     )
-    for code, count, token in session.execute(query):
+    for code, count, token in session.execute(query).all():
         routing = f"{batch.code} · {code} · {count}"
         if token is None:
             # Her address was erased after the batch was built: the envelope must not go.
             yield LabelItem(routing, DELETED_LABEL)
             continue
-        address = box.open(token)
-        yield LabelItem(routing, tuple(address.lines()))
+        address = key.open(bytes(token))
+        lines = address.lines()
+        try:
+            yield LabelItem(routing, tuple(lines))
+        finally:
+            address.wipe()
+            for line in lines:
+                wipe_text(line)
 
 
 def write_labels(
     session: Session,
-    box: AddressBox,
+    key: OpenCampaignKey,
     batch: Batch,
     target: object,
     sheet: str = DEFAULT_SHEET,
     offset_mm: tuple[float, float] = (0.0, 0.0),
 ) -> int:
-    """Render a batch's labels into `target` (a file-like object in memory)."""
+    """Render a batch's labels into `target` (in memory), with its campaign's key opened."""
     if batch.status in (BatchStatus.BUILDING, BatchStatus.FAILED):
         raise BatchNotReady("the batch is not ready")
     if not labels_available(batch):
@@ -92,7 +105,7 @@ def write_labels(
         raise BatchNotReady("the batch is mailed: its labels are gone")
     return render_labels_pdf(
         target,  # type: ignore[arg-type]
-        label_items(session, box, batch),
+        label_items(session, key, batch),
         sheet,
         offset_mm,
         title=f"Labels {batch.code}",
@@ -101,18 +114,18 @@ def write_labels(
 
 def write_envelopes(
     session: Session,
-    box: AddressBox,
+    key: OpenCampaignKey,
     batch: Batch,
     target: object,
     size: str = DEFAULT_ENVELOPE,
     offset_mm: tuple[float, float] = (0.0, 0.0),
 ) -> int:
     """Render a batch's envelopes (C6 or DL) into `target`, from the labels' addresses."""
-    if batch.status in (BatchStatus.BUILDING, BatchStatus.FAILED):
-        raise BatchNotReady("the batch is not ready")
+    if not labels_available(batch):
+        raise BatchNotReady("the batch is not ready, or mailed")
     return render_envelopes_pdf(
         target,  # type: ignore[arg-type]
-        label_items(session, box, batch),
+        label_items(session, key, batch),
         size,
         offset_mm,
         title=f"Envelopes {batch.code}",

@@ -54,6 +54,7 @@ from cardsapp.web.admin import (  # noqa: E402, F401
     audit,
     campaign_life,
     campaigns,
+    keys,
     recipients,
     report,
     staff,

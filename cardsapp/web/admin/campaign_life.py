@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from wtforms.fields import SelectChoice
 
 from cardsapp.extensions import db
-from cardsapp.models import Campaign, CampaignStatus
+from cardsapp.models import Campaign, CampaignStatus, PersonalKey
 from cardsapp.services.audit import AuditAction, record_event
 from cardsapp.services.campaign_lifecycle import (
     CampaignError,
@@ -23,9 +23,10 @@ from cardsapp.services.campaign_lifecycle import (
     move_campaign,
     open_now,
 )
-from cardsapp.services.campaigns import all_campaigns, campaign_phase
+from cardsapp.services.campaigns import all_campaigns, campaign_by_slug, campaign_phase
 from cardsapp.web.admin import available_designs, bp, me
 from cardsapp.web.admin.forms import MoveForm, NewCampaignForm
+from cardsapp.web.keys import KeyRefused, campaign_key_from_password, kdf_cost, sealed_response
 
 ACTIONS = {
     "publish": (
@@ -42,6 +43,7 @@ ERRORS = {
     "title:missing": _l("This is needed."),
     "timezone:unknown": _l("Unknown time zone: use a name such as Europe/Minsk."),
     "copy_from:unknown": _l("Choose a campaign from the list."),
+    "copy_from:password": _l("Type your password: it opens the old campaign's addresses to copy."),
     "closes_at:before_opening": _l("This must come after writing opens."),
 }
 
@@ -51,6 +53,16 @@ def _zoned(value: datetime | None, zone_name: str) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=check_timezone(zone_name))
+
+
+def _create(new: NewCampaign, password: str) -> tuple[Campaign, str | None]:
+    """Create it; its key is held by this admin, and copying opens the old key with her password."""
+    source = campaign_by_slug(db.session, new.copy_from, staff=True) if new.copy_from else None
+    holders = [me()] if db.session.get(PersonalKey, me().id) else []
+    if source is None or not password:
+        return create_campaign(db.session, new, available_designs(), None, holders, kdf_cost())
+    with campaign_key_from_password(me(), password, source.id) as key:
+        return create_campaign(db.session, new, available_designs(), key, holders, kdf_cost())
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
@@ -72,12 +84,14 @@ def new_campaign() -> Response | str:
                 copy_from=form.copy_from.data or None,
                 publish=bool(form.publish.data),
             )
-            box = current_app.extensions["cardsapp.addresses"]
-            campaign = create_campaign(db.session, new, box, available_designs())
+            campaign, code = _create(new, form.password.data or "")
         except CampaignError as exc:
             db.session.rollback()
             field = form._fields.get(exc.field, form.slug)
             field.errors = [*field.errors, str(ERRORS.get(f"{exc.field}:{exc.code}", exc.code))]
+        except KeyRefused as refused:
+            db.session.commit()  # the password check's own bookkeeping
+            form.password.errors = [*form.password.errors, refused.message]
         else:
             record_event(
                 db.session,
@@ -87,6 +101,9 @@ def new_campaign() -> Response | str:
                 status=campaign.status.value,
             )
             db.session.commit()
+            if code:  # its address key is made: the recovery code is shown this once
+                page = render_template("admin/recovery_code.html", campaign=campaign, code=code)
+                return sealed_response(page, "text/html")
             flash(_("The campaign is created. Fill in its texts in every language."))
             return redirect(url_for("admin.campaign_settings", campaign_id=campaign.id))
     return render_template("admin/new_campaign.html", form=form)

@@ -11,6 +11,7 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     IntegerField,
+    PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -104,6 +105,10 @@ class NewCampaignForm(FlaskForm):
         _l("Writing closes"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
     copy_from = SelectField(_l("Copy texts, designs, caps and recipients from"), choices=[])
+    # Copying re-seals the recipients' addresses: the old campaign's key must be opened.
+    password = PasswordField(
+        _l("Your password (only to copy recipients)"), validators=[Optional(), Length(max=1000)]
+    )
     publish = BooleanField(_l("Publish at once (otherwise a draft that only staff see)"))
 
 
@@ -184,3 +189,42 @@ class AuditFilterForm(FlaskForm):
     target = StringField(_l("On (e.g. card:12)"), validators=[Optional(), Length(max=100)])
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("Until"), validators=[Optional()])
+
+
+def _password_field(label: object = None) -> PasswordField:
+    return PasswordField(
+        label or _l("Your password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=1000)],
+    )
+
+
+class AddressPasswordForm(FlaskForm):
+    """Show one address: the password typed here opens it."""
+
+    password = _password_field()
+
+
+class GrantKeyForm(FlaskForm):
+    """Give a colleague the campaign's address key; your password opens it to do so."""
+
+    user_id = SelectField(_l("Colleague"), coerce=int, validate_choice=True)
+    password = _password_field()
+
+
+class RotateKeyForm(FlaskForm):
+    """A new key pair for the campaign: every address re-sealed now."""
+
+    password = _password_field()
+
+
+class RecoverKeyForm(FlaskForm):
+    """Take the campaign's key with its recovery code, when no keyholder is left."""
+
+    recovery_code = StringField(
+        _l("Recovery code"),
+        validators=[DataRequired(_l("Enter the recovery code.")), Length(max=100)],
+    )
+
+
+class KeyActionForm(FlaskForm):
+    """A button with a CSRF token: set up the key, or revoke a keyholder."""

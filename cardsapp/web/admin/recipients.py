@@ -8,10 +8,11 @@ from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from cardsapp.crypto import AddressKeyError, PostalAddress
+from cardsapp.crypto import PostalAddress
 from cardsapp.extensions import db
 from cardsapp.models import Campaign, Erasure, Recipient
 from cardsapp.services.audit import AuditAction, record_event
+from cardsapp.services.keyholders import NoCampaignKey
 from cardsapp.services.recipient_files import (
     MAX_FILE_BYTES,
     check_fields,
@@ -40,12 +41,14 @@ from cardsapp.web.access import recent_password_required
 from cardsapp.web.admin import bp, campaign_from_request, me
 from cardsapp.web.admin.forms import (
     AddressForm,
+    AddressPasswordForm,
     CapsForm,
     EraseForm,
     ImportForm,
     PauseForm,
 )
 from cardsapp.web.admin.recipient_messages import import_error_text
+from cardsapp.web.keys import KeyRefused, campaign_key_from_password, sealed_response
 
 
 @bp.url_value_preprocessor
@@ -123,9 +126,12 @@ def import_csv() -> Response | tuple[str, int]:
         return _recipients_page(campaign, [_("Choose a .csv or .xlsx file.")]), 400
     data = form.file.data.read(MAX_FILE_BYTES + 1)
     encoding = Encoding.CP1251 if form.convert_cp1251.data else None
-    box = current_app.extensions["cardsapp.addresses"]
     try:
-        added = import_recipients(db.session, box, campaign, data, encoding)
+        added = import_recipients(db.session, campaign, data, encoding)
+    except NoCampaignKey:
+        db.session.rollback()
+        message = _("This campaign has no address key yet: set it up on the Keys page first.")
+        return _recipients_page(campaign, [message]), 400
     except ImportRefused as exc:
         db.session.rollback()
         record_event(
@@ -265,32 +271,61 @@ def erase(public_id: str) -> Response | tuple[str, int]:
     return _back(recipient)
 
 
-def _address_page(recipient: Recipient, form: AddressForm, status: int = 200) -> tuple[str, int]:
-    return render_template("admin/address.html", recipient=recipient, form=form), status
+def _address_page(
+    recipient: Recipient,
+    form: AddressForm,
+    status: int = 200,
+    unlock: AddressPasswordForm | None = None,
+    error: str | None = None,
+) -> tuple[str, int]:
+    page = render_template(
+        "admin/address.html", recipient=recipient, form=form, unlock=unlock, error=error
+    )
+    return page, status
 
 
 @bp.get("/recipients/<public_id>/address")
-@recent_password_required
 def recipient_address(public_id: str) -> str | tuple[str, int]:
-    """One recipient's address, after a fresh password, and written to the audit log."""
+    """The address is locked: a form asks for the password that opens it."""
     recipient = _recipient_or_404(public_id)
+    return _address_page(recipient, AddressForm(formdata=None), unlock=AddressPasswordForm())
+
+
+@bp.post("/recipients/<public_id>/address/open")
+def open_recipient_address(public_id: str) -> Response | str | tuple[str, int]:
+    """One recipient's address, opened by the password typed in this request, to read or edit."""
+    recipient = _recipient_or_404(public_id)
+    unlock = AddressPasswordForm()
+    if not unlock.validate_on_submit():
+        return _address_page(recipient, AddressForm(formdata=None), 400, unlock=unlock)
     try:
-        address = open_address(current_app.extensions["cardsapp.addresses"], recipient)
-    except AddressErased:
-        return _address_page(recipient, AddressForm(formdata=None))
-    except AddressKeyError:
-        abort(409)
+        with campaign_key_from_password(
+            me(), unlock.password.data or "", recipient.campaign_id
+        ) as key:
+            try:
+                address = open_address(key, recipient)
+            except AddressErased:
+                return _address_page(recipient, AddressForm(formdata=None))
+            try:
+                page, _status = _address_page(recipient, AddressForm(formdata=None, obj=address))
+            finally:
+                address.wipe()
+    except KeyRefused as refused:
+        db.session.commit()  # the password check's own bookkeeping (throttle, personal key)
+        return _address_page(
+            recipient, AddressForm(formdata=None), 403, unlock=unlock, error=refused.message
+        )
     record_event(
         db.session, me().id, AuditAction.ADDRESS_VIEWED, f"recipient:{recipient.public_id}"
     )
     db.session.commit()
-    return _address_page(recipient, AddressForm(formdata=None, obj=address))
+    return sealed_response(page, "text/html")
 
 
 @bp.post("/recipients/<public_id>/address")
 @recent_password_required
 def edit_address(public_id: str) -> Response | tuple[str, int]:
-    """Replace one recipient's address (fresh password, audited, sealed again)."""
+    """Replace one recipient's address (fresh password, audited, sealed to the campaign key)."""
     recipient = _recipient_or_404(public_id)
     form = AddressForm()
     if not form.validate_on_submit():
@@ -303,7 +338,7 @@ def edit_address(public_id: str) -> Response | tuple[str, int]:
         return _address_page(recipient, form, 400)
     address = PostalAddress(**{k: " ".join(v.split()) for k, v in fields.items()})
     try:
-        change_address(db.session, current_app.extensions["cardsapp.addresses"], recipient, address)
+        change_address(db.session, recipient, address)
     except RecipientErased:
         abort(409)
     record_event(
@@ -312,3 +347,7 @@ def edit_address(public_id: str) -> Response | tuple[str, int]:
     db.session.commit()
     flash(_("Address saved."))
     return _back(recipient)
+    record_event(
+        db.session, me().id, AuditAction.ADDRESS_VIEWED, f"recipient:{recipient.public_id}"
+    )
+    db.session.commit()

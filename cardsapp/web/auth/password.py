@@ -12,10 +12,12 @@ from werkzeug.wrappers import Response
 from cardsapp.extensions import db, limiter
 from cardsapp.services.accounts import PasswordChange, change_own_password
 from cardsapp.services.audit import AuditAction, record_event
+from cardsapp.services.keyholders import rewrap_personal_key
 from cardsapp.services.users import GUESSABLE_TEXT, MIN_PASSWORD_LENGTH, AccountError
 from cardsapp.web.access import SEEN_AT, StaffUser, mark_password_entered
 from cardsapp.web.auth import bp
 from cardsapp.web.auth.forms import PasswordChangeForm
+from cardsapp.web.keys import kdf_cost
 
 
 def _limit() -> str:
@@ -68,6 +70,10 @@ def change_password() -> Response | str | tuple[str, int]:
             )
         ]
         return render_template("auth/password.html", form=form), 400
+    # Her address keys stay hers: the same personal key, wrapped under the new password.
+    rewrap_personal_key(
+        db.session, user, form.current.data or "", form.password.data or "", kdf_cost()
+    )
     record_event(db.session, user.id, AuditAction.PASSWORD_CHANGED, f"user:{user.id}")
     db.session.commit()
     # The old session id is dead everywhere: this browser carries on with the new one.

@@ -15,6 +15,7 @@ from cardsapp.extensions import db, limiter
 from cardsapp.models import Role, User
 from cardsapp.services.accounts import InviteState, look_up_invite, remember_used_invite
 from cardsapp.services.audit import AuditAction, record_event
+from cardsapp.services.keyholders import ensure_personal_key
 from cardsapp.services.two_factor import (
     check_second_factor,
     enable_two_factor,
@@ -35,6 +36,7 @@ from cardsapp.services.users import (
 from cardsapp.web.access import SEEN_AT, StaffUser, mark_password_entered, safe_next
 from cardsapp.web.auth import bp
 from cardsapp.web.auth.forms import CodeForm, InviteForm, LoginForm, ReauthForm
+from cardsapp.web.keys import kdf_cost
 
 KNOWN_BROWSER_COOKIE = "cardsapp_known"
 KNOWN_BROWSER_DAYS = 180
@@ -105,6 +107,9 @@ def login() -> Response | str | tuple[str, int]:
         return render_template("auth/login.html", form=form, error=_wrong_login_message()), 200
     user = result.user
     target = safe_next(request.args.get("next"), staff_home(user))
+    # A keyholder-to-be gets her personal key pair the first time she logs in: only here, and
+    # where addresses are opened, does the server see the password that wraps it.
+    ensure_personal_key(db.session, user, form.password.data or "", kdf_cost())
     if user.totp_enabled_at is not None:
         db.session.commit()
         # Half signed in: only the code page opens until the second factor is given.

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, IntegerField, SelectField
+from wtforms import DecimalField, IntegerField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from cardsapp.models import BatchLayout
+from cardsapp.render.envelopes_pdf import DEFAULT_ENVELOPE, ENVELOPES
+from cardsapp.render.labels_pdf import DEFAULT_SHEET
 from cardsapp.services.batches import MAX_CARDS
 
 LAYOUT_LABELS = {
@@ -45,4 +47,38 @@ class CalibrationForm(FlaskForm):
         _l("Move labels down by (mm, negative for up)"),
         places=1,
         validators=[InputRequired(), NumberRange(min=-MAX_OFFSET_MM, max=MAX_OFFSET_MM)],
+    )
+
+
+SHEET_LABELS = {
+    "L7163": _l("A4, Avery L7163 (2 x 7)"),
+    "5160": _l("Letter, Avery 5160 (3 x 10)"),
+}
+
+
+class LabelsForm(FlaskForm):
+    """The labels download: the sheet, and the password that opens the addresses."""
+
+    sheet = SelectField(
+        _l("Label sheet"),
+        choices=[SelectChoice(name, label) for name, label in SHEET_LABELS.items()],
+        default=DEFAULT_SHEET,
+    )
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=1000)],
+    )
+
+
+class EnvelopesForm(FlaskForm):
+    """The envelopes download: the size, and the password that opens the addresses."""
+
+    sheet = SelectField(
+        _l("Envelope size"),
+        choices=[SelectChoice(name, name) for name in ENVELOPES],
+        default=DEFAULT_ENVELOPE,
+    )
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=1000)],
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 from flask import (
     Response,
@@ -21,6 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from cardsapp.crypto.memory import wipe
 from cardsapp.extensions import db
 from cardsapp.models import CODE_ALPHABET, Batch, BatchLayout, BatchStatus, Campaign, Role, User
 from cardsapp.queue import job_queues
@@ -46,10 +46,19 @@ from cardsapp.services.batches import (
     write_envelopes,
     write_labels,
 )
+from cardsapp.services.batches.lifecycle import labels_available
 from cardsapp.services.campaigns import campaigns_by_id, staff_campaign_choice, staff_campaigns
-from cardsapp.web.access import recent_password_required, require_roles
+from cardsapp.web.access import require_roles
 from cardsapp.web.batches import bp
-from cardsapp.web.batches.forms import LAYOUT_LABELS, CalibrationForm, CreateBatchForm, MoveForm
+from cardsapp.web.batches.forms import (
+    LAYOUT_LABELS,
+    CalibrationForm,
+    CreateBatchForm,
+    EnvelopesForm,
+    LabelsForm,
+    MoveForm,
+)
+from cardsapp.web.keys import KeyRefused, campaign_key_from_password, sealed_response
 
 CHUNK = 64 * 1024
 
@@ -205,39 +214,56 @@ def packing_pdf(code: str) -> Response:
     return _send_batch_file(code, "packing")
 
 
-@bp.get("/<code>/labels.pdf")
+@bp.route("/<code>/labels.pdf", methods=["GET", "POST"])
 @require_roles(Role.ADDRESSER)
-@recent_password_required
-def labels_pdf(code: str) -> Response:
-    """The address labels, built in memory now and streamed; never stored anywhere."""
-    sheet = request.args.get("sheet", DEFAULT_SHEET)
-    return _send_addresses(code, "labels", sheet if sheet in SHEETS else DEFAULT_SHEET)
+def labels_pdf(code: str) -> Response | str | tuple[str, int]:
+    """The address labels: the password typed in this form opens them, in this request only."""
+    form = LabelsForm(sheet=request.args.get("sheet", DEFAULT_SHEET))
+    return _send_addresses(code, "labels", form, SHEETS, DEFAULT_SHEET)
 
 
-@bp.get("/<code>/envelopes.pdf")
+@bp.route("/<code>/envelopes.pdf", methods=["GET", "POST"])
 @require_roles(Role.ADDRESSER)
-@recent_password_required
-def envelopes_pdf(code: str) -> Response:
-    """C6 or DL envelopes printed directly: labels' rules, built in memory, never stored."""
-    size = request.args.get("size", DEFAULT_ENVELOPE)
-    return _send_addresses(code, "envelopes", size if size in ENVELOPES else DEFAULT_ENVELOPE)
+def envelopes_pdf(code: str) -> Response | str | tuple[str, int]:
+    """C6 or DL envelopes printed directly: labels' rules, the password typed in this form."""
+    form = EnvelopesForm(sheet=request.args.get("size", DEFAULT_ENVELOPE))
+    return _send_addresses(code, "envelopes", form, ENVELOPES, DEFAULT_ENVELOPE)
 
 
-def _send_addresses(code: str, kind: str, form: str) -> Response:
-    """Labels or envelopes of a batch (`form`: the sheet or envelope size), audited."""
+def _send_addresses(
+    code: str, kind: str, form: LabelsForm | EnvelopesForm, choices: object, default: str
+) -> Response | str | tuple[str, int]:
+    """Labels or envelopes of a batch, opened by the password typed in this request, audited.
+
+    Built in memory and streamed; never stored anywhere, and the campaign key is closed again
+    before the response leaves.
+    """
     batch = _batch(code)
+    if not labels_available(batch):
+        abort(404)  # not built yet, or mailed: nobody needs these addresses (again)
+    if not form.validate_on_submit():
+        page = render_template("batches/labels.html", batch=batch, form=form, kind=kind)
+        return _no_store_page(page)
+    sheet = form.sheet.data if form.sheet.data in choices else default  # type: ignore[operator]
     me = _me()
     write = write_labels if kind == "labels" else write_envelopes
     buffer = io.BytesIO()
     try:
-        write(
-            db.session,
-            current_app.extensions["cardsapp.addresses"],
-            batch,
-            buffer,
-            form,
-            (me.label_offset_x_mm, me.label_offset_y_mm),
+        with campaign_key_from_password(me, form.password.data or "", batch.campaign_id) as key:
+            write(
+                db.session,
+                key,
+                batch,
+                buffer,
+                sheet,
+                (me.label_offset_x_mm, me.label_offset_y_mm),
+            )
+    except KeyRefused as refused:
+        db.session.commit()  # the password check's own bookkeeping (throttle, personal key)
+        page = render_template(
+            "batches/labels.html", batch=batch, form=form, kind=kind, error=refused.message
         )
+        return _no_store_page(page), 403
     except BatchError:
         abort(404)
     record_event(
@@ -245,19 +271,23 @@ def _send_addresses(code: str, kind: str, form: str) -> Response:
         me.id,
         AuditAction.LABELS_DOWNLOADED,
         target=f"batch:{batch.code}",
-        sheet=form,
+        sheet=sheet,
         envelopes=batch.envelope_count,
     )
     db.session.commit()
 
-    def chunks() -> Iterator[bytes]:
-        view = buffer.getbuffer()
-        for start in range(0, len(view), CHUNK):
-            yield bytes(view[start : start + CHUNK])
-
-    response = Response(stream_with_context(chunks()), mimetype="application/pdf")
+    data = buffer.getbuffer()
+    try:
+        response = sealed_response(data.tobytes(), "application/pdf")
+    finally:
+        wipe(data)  # the PDF holds the addresses: no copy of it stays behind
+        data.release()
     response.headers["Content-Disposition"] = f'attachment; filename="{kind}-{batch.code}.pdf"'
-    return _no_store(response)
+    return response
+
+
+def _no_store_page(html: str) -> Response:
+    return _no_store(Response(html, mimetype="text/html"))
 
 
 def _move(code: str, to: BatchStatus) -> Response:
