@@ -46,9 +46,11 @@ def register_staff_blueprints(app: Flask) -> None:
     from cardsapp.web.admin import bp as admin_bp
     from cardsapp.web.auth import bp as auth_bp
     from cardsapp.web.moderate import bp as moderate_bp
+    from cardsapp.web.state_names import state_names
 
     for blueprint in (auth_bp, moderate_bp, admin_bp):
         app.register_blueprint(blueprint)
+    app.context_processor(state_names)
     register_print_blueprints(app)
 
 

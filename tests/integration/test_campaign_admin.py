@@ -6,10 +6,11 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from cardsapp.extensions import db
-from cardsapp.models import Campaign, CampaignStatus, CardStatus, Role, utcnow
+from cardsapp.models import Batch, BatchStatus, Campaign, CampaignStatus, CardStatus, Role, utcnow
 from tests.factories import log_in, make_campaign, make_card, make_recipient, make_user
 from tests.factories import staff_csrf_token as token
 
@@ -143,3 +144,31 @@ def test_the_report_is_for_admins_only(app, client):
     log_in(client, "printer@example.org")
     assert client.get(f"/admin/campaigns/{campaign.id}/report").status_code == 403
     assert client.get(f"/admin/campaigns/{campaign.id}/report.csv").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("ru", ["отклонена", "ждёт модерации", "в пакете", "готов к печати"]),
+        ("be", ["адхіленая", "чакае мадэрацыі", "у пакеце"]),
+        ("en", ["rejected", "waiting for moderation", "in a batch", "ready to print"]),
+    ],
+)
+def test_staff_pages_name_states_in_the_readers_language(app, client, language, words):
+    _admin(client)
+    client.set_cookie("lang", language)
+    campaign = make_campaign(db.session, slug="states", status=CampaignStatus.CLOSED)
+    make_card(db.session, campaign, status=CardStatus.REJECTED)
+    make_card(db.session, campaign)
+    make_card(db.session, campaign, status=CardStatus.BATCHED)
+    db.session.add(Batch(code="STATES01", campaign_id=campaign.id, status=BatchStatus.READY))
+    db.session.commit()
+    report = client.get(f"/admin/campaigns/{campaign.id}/report").get_data(as_text=True)
+    for word in words:
+        assert word in report, word
+    # The raw enum values never show as they are stored.
+    assert "<td>submitted</td>" not in report and "<td>ready</td>" not in report
+    assert "<td>batched</td>" not in report
+    overview = client.get("/admin").get_data(as_text=True)
+    closed_word = {"ru": "закрыта", "be": "закрытая", "en": "closed"}[language]
+    assert f'<span class="hint">{closed_word}</span>' in overview
