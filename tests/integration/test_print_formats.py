@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from cardsapp.extensions import db
 from cardsapp.models import BatchLayout, Envelope, PrintFormat
 from cardsapp.render.designs import designs
-from cardsapp.services.batches import batch_files, build_batch, create_batch, packing_rows
+from cardsapp.services.batches import build_batch, create_batch, packing_rows, read_file
 from tests.factories import make_approved_cards, make_campaign, make_recipient
 from tests.prepress import pdfx_errors
 
@@ -27,7 +28,7 @@ def _built_batch(app, layout, print_icc=None, **campaign):
     data_dir = app.extensions["cardsapp.config"].data_dir
     build_batch(db.session, batch.id, data_dir, designs(), print_icc=print_icc)
     db.session.commit()
-    return batch, PdfReader(batch_files(data_dir, batch)["cards"])
+    return batch, PdfReader(io.BytesIO(read_file(db.session, batch.id, "cards")))
 
 
 def test_a_postcard_campaign_prints_each_sheet_of_fronts_followed_by_its_backs(app):
@@ -57,8 +58,7 @@ def test_a_flat_campaign_prints_fronts_only_with_the_code_on_the_front(app):
 def test_a_print_shops_cmyk_profile_makes_the_built_print_shop_file_cmyk_pdfx(app):
     icc = Path(__file__).resolve().parents[1] / "data" / "ps_cmyk.icc"
     batch, reader = _built_batch(app, BatchLayout.PRINT_SHOP, print_icc=icc)
-    data_dir = app.extensions["cardsapp.config"].data_dir
-    pdf = batch_files(data_dir, batch)["cards"].read_bytes()
+    pdf = read_file(db.session, batch.id, "cards")
     assert pdfx_errors(pdf) == []
     intent = reader.trailer["/Root"]["/OutputIntents"][0]
     assert intent["/DestOutputProfile"].get_object()["/N"] == 4
