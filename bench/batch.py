@@ -141,13 +141,31 @@ def build(folder: Path, batch_id: int) -> tuple[float, dict[str, int]]:
         batch = build_batch(db.session, batch_id, config.data_dir, available)
         db.session.commit()
         seconds = time.perf_counter() - start
-        files = batch_files(config.data_dir, batch)
-        sizes = {name: path.stat().st_size for name, path in files.items()}
+        sizes = stored_sizes(db.session, batch_id)
+        if not sizes:  # a tree from before batch files were kept in the database
+            files = batch_files(config.data_dir, batch)
+            sizes = {name: path.stat().st_size for name, path in files.items()}
         used = db.session.scalars(
             select(Card.design_slug).where(Card.batch_id == batch_id).distinct()
         )
         sizes["artwork"] = sum(available[slug].artwork.stat().st_size for slug in used)
     return seconds, sizes
+
+
+def stored_sizes(session, batch_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """The sizes of the batch's files kept in the database, by kind (none on older trees)."""
+    try:
+        from cardsapp.models import BatchFile
+    except ImportError:
+        return {}
+    from sqlalchemy import func, select
+
+    rows = session.execute(
+        select(BatchFile.kind, func.sum(func.length(BatchFile.data)))
+        .where(BatchFile.batch_id == batch_id)
+        .group_by(BatchFile.kind)
+    )
+    return {kind: int(size) for kind, size in rows}
 
 
 def _compose(job: tuple[str, str, str, str]) -> None:

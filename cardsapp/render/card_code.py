@@ -68,7 +68,11 @@ def _background(artwork: Path, card: tuple[float, float, float], box: Box) -> tu
             round((box.right + bleed) * sx),
             round((box.y + box.h + bleed) * sy),
         )
-        region = image.convert("RGB").crop(area)
+        # Cropped before converting: the conversion is per pixel, so the region's colours
+        # are the same, without copying the whole artwork first (a batch's first card of
+        # each design waited for it). Guarded by test_home_sheets.py's
+        # test_the_card_code_sits_on_a_clear_area_in_a_colour_that_keeps_contrast.
+        region = image.crop(area).convert("RGB")
     return tuple(c / 255 for c in ImageStat.Stat(region).mean)
 
 
@@ -83,9 +87,18 @@ def background(design: Design) -> tuple[float, float, float]:
 CODE_CHARACTERS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ ·/"
 
 
+@lru_cache(maxsize=1)
+def _code_face() -> object:
+    """The code font's ReportLab font object (registered once per process)."""
+    register_reportlab_fonts()
+    return getFont(reportlab_font_name(CODE_FONT))
+
+
 def code_fits(design: Design, routing: str, placement: CodePlacement) -> bool:
     """Whether `routing` fits the design's code box at the placement's size."""
-    width = stringWidth(routing, reportlab_font_name(CODE_FONT), placement.size_pt)
+    # The font's own stringWidth, what pdfmetrics.stringWidth calls after looking the font
+    # up by name: the same width, without the look-up on each of a batch's cards.
+    width = _code_face().stringWidth(routing, placement.size_pt)  # type: ignore[attr-defined]
     return bool(width <= design.card_code_box.w * mm)
 
 
