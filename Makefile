@@ -17,6 +17,7 @@ test: $(STAMP) translations
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

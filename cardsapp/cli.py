@@ -91,7 +91,7 @@ def main(verbose: bool) -> None:
     """cardsapp: greeting-card campaigns for people in hardship."""
 
 
-def wait_option(help_text: str):  # type: ignore[no-untyped-def]
+def wait_option(help_text: str):
     """`--wait SECONDS` (0 to 3600, default 0), for commands that can wait for a service."""
     return click.option(
         "--wait", "wait_seconds", type=click.IntRange(0, 3600), default=0, help=help_text

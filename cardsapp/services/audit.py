@@ -158,7 +158,9 @@ def list_events(
         query = query.order_by(AuditEvent.id.desc())
         if before_id:
             query = query.where(AuditEvent.id < before_id)
-    rows = [(event, email) for event, email in session.execute(query.limit(limit + 1)).all()]
+    rows: list[tuple[AuditEvent, str | None]] = [
+        (event, email) for event, email in session.execute(query.limit(limit + 1)).all()
+    ]
     more = len(rows) > limit
     rows = rows[:limit]
     return AuditPage(events=rows, next_before=rows[-1][0].id if more and rows else None)

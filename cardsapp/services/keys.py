@@ -44,7 +44,7 @@ def _tokens(session: Session, campaign_id: int, after_id: int) -> list[tuple[int
         .order_by(Recipient.id)
         .limit(CHUNK)
     ).all()
-    return [(row[0], bytes(row[1])) for row in rows]
+    return [(row[0], bytes(row[1])) for row in rows if row[1] is not None]
 
 
 def rotate_campaign_key(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import Select, func, literal, select, tuple_, update
+from sqlalchemy import CursorResult, Select, func, literal, select, tuple_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -78,7 +79,7 @@ def list_queue(
     return QueuePage(entries, entries[-1].card.id if more and entries else None)
 
 
-def _page_ids(campaign_id: int, after_id: int, limit: int) -> Select[tuple[int]]:
+def _page_ids(campaign_id: int, after_id: int, limit: int) -> Select[Any]:
     """The ids of one campaign's next page of submitted cards, from ix_cards_queue alone."""
     # An index-only scan of ix_cards_queue, by a row comparison no other index can serve;
     # only the page's rows are then read. Ordered by id alone, the planner may walk the
@@ -131,17 +132,20 @@ def decide_card(
     sender = session.scalar(select(Card.participant_id).where(Card.id == card_id))
     # A conditional UPDATE: of two moderators deciding at once, exactly one changes the row;
     # the other's WHERE no longer matches once the first commits.
-    changed = session.execute(
-        update(Card)
-        .where(Card.id == card_id, Card.status.in_(sources))
-        .values(
-            status=target,
-            decided_at=utcnow(),
-            decided_by_id=moderator_id,
-            rejection_reason=stored_reason,
-            participant_id=None,
-        )
-        .execution_options(synchronize_session=False)
+    changed = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Card)
+            .where(Card.id == card_id, Card.status.in_(sources))
+            .values(
+                status=target,
+                decided_at=utcnow(),
+                decided_by_id=moderator_id,
+                rejection_reason=stored_reason,
+                participant_id=None,
+            )
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     row = session.execute(
         select(Card.status, Card.campaign_id).where(Card.id == card_id)

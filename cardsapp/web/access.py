@@ -202,9 +202,9 @@ def init_app(app: Flask) -> None:
     """Wire Flask-Login and the idle timeout."""
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = None  # type: ignore[assignment]
+    login_manager.login_message = None
     login_manager.session_protection = "strong"
-    login_manager._session_identifier_generator = session_fingerprint  # type: ignore[method-assign]
+    login_manager._session_identifier_generator = session_fingerprint
     app.before_request(_forget_cached_user)
     app.before_request(_end_idle_session)
 

@@ -47,7 +47,7 @@ def begin_write_transaction(session: Session) -> Connection:
         raw = connection.connection.dbapi_connection
         # pysqlite opens its own (deferred) transaction before the first write; we want the
         # database's write lock before the first read, so we issue BEGIN IMMEDIATE ourselves.
-        if raw is None or raw.in_transaction:  # type: ignore[attr-defined]
+        if raw is None or raw.in_transaction:
             raise FreshTransactionNeeded("claim in a session with no write pending")
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     return connection

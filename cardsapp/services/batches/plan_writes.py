@@ -13,12 +13,12 @@ timed by bench/scale.py (claim_10k_seconds).
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, any_, bindparam, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from cardsapp.domain.envelopes import BatchPlan, renew_codes
 from cardsapp.extensions import Base
@@ -34,7 +34,9 @@ def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def among(session: Session, column: ColumnElement[object], values: list[int]) -> list[object]:
+def among(
+    session: Session, column: ColumnElement[Any] | InstrumentedAttribute[Any], values: list[int]
+) -> list[ColumnElement[bool]]:
     """Conditions `column IN values`: one array parameter on PostgreSQL, chunks on SQLite."""
     if _postgres(session):
         return [column == any_(bindparam(None, values, type_=ARRAY(column.type)))]

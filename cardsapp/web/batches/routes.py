@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from cardsapp.crypto.memory import wipe
 from cardsapp.extensions import db
@@ -77,7 +78,7 @@ def _batch(code: str) -> Batch:
         abort(404)
 
 
-def _no_store(response: Response) -> Response:
+def _no_store(response: BaseResponse) -> BaseResponse:
     # Batch files hold messages or addresses: no cache, no proxy may keep a copy.
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
@@ -117,7 +118,7 @@ def index() -> str:
 
 @bp.post("")
 @require_roles(Role.PRINTER)
-def create() -> Response:
+def create() -> BaseResponse:
     """Claim approved cards into a new batch; its files are built by a worker."""
     form = CreateBatchForm()
     campaign = _chosen_campaign()
@@ -152,7 +153,7 @@ def _chosen_campaign() -> Campaign | None:
 
 
 @bp.get("/<code>/status.json")
-def status(code: str) -> Response:
+def status(code: str) -> BaseResponse:
     """Status and progress of one batch, polled by the progress bar."""
     batch = _batch(code)
     progress = batch_progress(batch, job_queues())
@@ -167,7 +168,7 @@ def status(code: str) -> Response:
     return _no_store(response)
 
 
-def _send_batch_file(code: str, kind: str) -> Response:
+def _send_batch_file(code: str, kind: str) -> BaseResponse:
     batch = _batch(code)
     if batch.status in (BatchStatus.BUILDING, BatchStatus.FAILED) or batch.purged_at:
         abort(404)
@@ -203,20 +204,20 @@ def _send_batch_file(code: str, kind: str) -> Response:
 
 @bp.get("/<code>/cards.pdf")
 @require_roles(Role.PRINTER)
-def cards_pdf(code: str) -> Response:
+def cards_pdf(code: str) -> BaseResponse:
     """The cards to print (messages, never addresses)."""
     return _send_batch_file(code, "cards")
 
 
 @bp.get("/<code>/packing.pdf")
-def packing_pdf(code: str) -> Response:
+def packing_pdf(code: str) -> BaseResponse:
     """Envelope codes and card counts: no address, no message."""
     return _send_batch_file(code, "packing")
 
 
 @bp.route("/<code>/labels.pdf", methods=["GET", "POST"])
 @require_roles(Role.ADDRESSER)
-def labels_pdf(code: str) -> Response | str | tuple[str, int]:
+def labels_pdf(code: str) -> BaseResponse | str | tuple[str | BaseResponse, int]:
     """The address labels: the password typed in this form opens them, in this request only."""
     form = LabelsForm(sheet=request.args.get("sheet", DEFAULT_SHEET))
     return _send_addresses(code, "labels", form, SHEETS, DEFAULT_SHEET)
@@ -224,7 +225,7 @@ def labels_pdf(code: str) -> Response | str | tuple[str, int]:
 
 @bp.route("/<code>/envelopes.pdf", methods=["GET", "POST"])
 @require_roles(Role.ADDRESSER)
-def envelopes_pdf(code: str) -> Response | str | tuple[str, int]:
+def envelopes_pdf(code: str) -> BaseResponse | str | tuple[str | BaseResponse, int]:
     """C6 or DL envelopes printed directly: labels' rules, the password typed in this form."""
     form = EnvelopesForm(sheet=request.args.get("size", DEFAULT_ENVELOPE))
     return _send_addresses(code, "envelopes", form, ENVELOPES, DEFAULT_ENVELOPE)
@@ -232,7 +233,7 @@ def envelopes_pdf(code: str) -> Response | str | tuple[str, int]:
 
 def _send_addresses(
     code: str, kind: str, form: LabelsForm | EnvelopesForm, choices: object, default: str
-) -> Response | str | tuple[str, int]:
+) -> BaseResponse | str | tuple[str | BaseResponse, int]:
     """Labels or envelopes of a batch, opened by the password typed in this request, audited.
 
     Built in memory and streamed; never stored anywhere, and the campaign key is closed again
@@ -286,11 +287,11 @@ def _send_addresses(
     return response
 
 
-def _no_store_page(html: str) -> Response:
+def _no_store_page(html: str) -> BaseResponse:
     return _no_store(Response(html, mimetype="text/html"))
 
 
-def _move(code: str, to: BatchStatus) -> Response:
+def _move(code: str, to: BatchStatus) -> BaseResponse:
     batch = _batch(code)
     if not MoveForm().validate_on_submit():
         abort(400)
@@ -309,21 +310,21 @@ def _move(code: str, to: BatchStatus) -> Response:
 
 @bp.post("/<code>/printed")
 @require_roles(Role.PRINTER)
-def mark_printed(code: str) -> Response:
+def mark_printed(code: str) -> BaseResponse:
     """The cards are printed (and cut)."""
     return _move(code, BatchStatus.PRINTED)
 
 
 @bp.post("/<code>/mailed")
 @require_roles(Role.ADDRESSER)
-def mark_mailed(code: str) -> Response:
+def mark_mailed(code: str) -> BaseResponse:
     """The envelopes are in the post."""
     return _move(code, BatchStatus.MAILED)
 
 
 @bp.post("/calibration")
 @require_roles(Role.ADDRESSER)
-def calibrate() -> Response:
+def calibrate() -> BaseResponse:
     """Save this account's label offset (its printer's feed is a little off)."""
     form = CalibrationForm()
     if not form.validate_on_submit():

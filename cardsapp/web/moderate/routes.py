@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 from functools import lru_cache
+from typing import Any
 
 from babel import Locale, dates
 from flask import (
@@ -22,11 +23,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
+from werkzeug.wrappers import Response as BaseResponse
 
 from cardsapp.domain.moderation import ReasonMissing, highlight
 from cardsapp.extensions import db
 from cardsapp.i18n import localized
 from cardsapp.models import Campaign, Card, CardStatus
+from cardsapp.render.designs import Design
 from cardsapp.services.campaigns import campaign_by_slug, open_campaigns, staff_campaigns
 from cardsapp.services.review import (
     AlreadyDecided,
@@ -64,7 +67,7 @@ def _marked(text: str, flags: list[dict], field: str, labels: dict[str, str]) ->
     )
 
 
-def _designs() -> dict[str, object]:
+def _designs() -> dict[str, Design]:
     from cardsapp.render.designs import DesignError, designs
 
     try:
@@ -122,7 +125,7 @@ def queue() -> str:
     # Translated once for the page, filled in for each card.
     design_line, sent_line = _("Design: %(name)s"), _("Sent %(when)s")
     recipient_line, any_recipient = _("For: %(who)s"), _("For: any recipient")
-    entries = []
+    entries: list[dict[str, Any]] = []
     for entry in page.entries:
         card = entry.card
         flags = card.flags or []
@@ -182,7 +185,7 @@ def _short_moment(minute: datetime, locale: Locale | None, zone: tzinfo) -> str:
 
 
 @bp.post("/<int:card_id>")
-def decide(card_id: int) -> Response | tuple[Response, int]:
+def decide(card_id: int) -> BaseResponse | tuple[BaseResponse, int]:
     """Approve or reject one card; the second of two moderators is told it is taken."""
     form = DecisionForm()
     back = redirect(
@@ -217,8 +220,8 @@ def decide(card_id: int) -> Response | tuple[Response, int]:
 
 
 def _answer(
-    ok: bool, message: str, back: Response, code: int, status: str | None = None
-) -> Response | tuple[Response, int]:
+    ok: bool, message: str, back: BaseResponse, code: int, status: str | None = None
+) -> BaseResponse | tuple[BaseResponse, int]:
     if _wants_json():
         return jsonify(ok=ok, message=message, status=status, waiting=_waiting_text()), code
     flash(message, "ok" if ok else "error")
@@ -241,7 +244,7 @@ def _waiting_text() -> str | None:
 
 
 @bp.post("/approve-unflagged")
-def approve_page() -> Response:
+def approve_page() -> BaseResponse:
     """Approve every card without flags among those shown on the page."""
     form = BulkApproveForm()
     campaign, shown = _shown()
@@ -263,7 +266,7 @@ def approve_page() -> Response:
 
 
 @bp.get("/cards/<int:card_id>/picture.jpg")
-def picture(card_id: int) -> Response:
+def picture(card_id: int) -> BaseResponse:
     """The card as it will print, for the moderator's eyes only."""
     from cardsapp.domain.text import MessageError
     from cardsapp.render.preview import compose_preview
