@@ -132,6 +132,12 @@ def build(folder: Path, batch_id: int) -> tuple[float, dict[str, int]]:
     available = designs(config.designs_dir)
     preload_fonts()
     register_reportlab_fonts()  # what the worker does once at start, not per batch
+    try:  # also once at start (trees from before the card code's contrast have none)
+        from cardsapp.render.card_code import warm_backgrounds
+    except ImportError:
+        pass
+    else:
+        warm_backgrounds(available)
     with app.app_context():
         db.session.execute(
             update(Batch).where(Batch.id == batch_id).values(status=BatchStatus.BUILDING)

@@ -16,6 +16,7 @@ from cardsapp import create_app
 from cardsapp.config import ConfigError
 from cardsapp.logs import configure_logging
 from cardsapp.queue import QUEUE_NAMES, job_queues
+from cardsapp.render.card_code import warm_backgrounds
 from cardsapp.render.designs import designs
 from cardsapp.render.fonts import preload_fonts, register_reportlab_fonts
 from worker import jobs
@@ -68,10 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     jobs.use_app(app)
     _fresh_pool_after_fork(app)
     config = app.extensions["cardsapp.config"]
-    # Fonts and designs once in the worker; each forked job process inherits them warm.
-    designs(config.designs_dir)
+    # Fonts, designs and code backgrounds once in the worker; each forked job process
+    # inherits them warm.
+    available = designs(config.designs_dir)
     preload_fonts()
     register_reportlab_fonts()
+    warm_backgrounds(available)
     # On start: a batch left building by a worker that died is rebuilt now, not in a minute.
     reconcile()
     stop = threading.Event()

@@ -8,6 +8,7 @@ under it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -81,6 +82,19 @@ def background(design: Design) -> tuple[float, float, float]:
     card = (design.width_mm, design.height_mm, design.bleed_mm)
     r, g, b = _background(design.artwork, card, design.card_code_box)
     return (r, g, b)
+
+
+def warm_backgrounds(available: Mapping[str, Design]) -> None:
+    """Measure the artwork under each design's code box now, before jobs are forked.
+
+    RQ runs each job in a fork of the worker, so what a build caches dies with it: measured
+    in the worker, the backgrounds reach every build already known instead of each batch
+    decoding every design's whole artwork again. The invariant: an artwork file does not
+    change while a process runs (designs are loaded once too); test_home_sheets.py's
+    test_code_backgrounds_measured_in_the_worker_are_known_to_each_forked_build guards it.
+    """
+    for design in available.values():
+        background(design)
 
 
 # Every character a card code is made of (domain/envelopes.py's alphabet, counts, separators).

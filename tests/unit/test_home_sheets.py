@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 
 from cardsapp.domain.envelopes import routing_code
-from cardsapp.render.card_code import MIN_CODE_PT, background, contrast_ratio, place_code
+from cardsapp.render import card_code
+from cardsapp.render.card_code import (
+    MIN_CODE_PT,
+    background,
+    contrast_ratio,
+    place_code,
+    warm_backgrounds,
+)
 from cardsapp.render.cards_pdf import PrintCard, render_cards_pdf
 from cardsapp.render.designs import designs
 from cardsapp.render.imposition import home_scale
@@ -67,3 +75,20 @@ def test_the_card_code_sits_on_a_clear_area_in_a_colour_that_keeps_contrast(slug
     code = place_code(design, "K7QX2M9P · Q4X7K2 · 1/2")
     colour = (code.colour.red, code.colour.green, code.colour.blue)
     assert contrast_ratio(colour, background(design)) >= 4.5
+
+
+def test_code_backgrounds_measured_in_the_worker_are_known_to_each_forked_build():
+    card_code._background.cache_clear()
+    fresh = {slug: background(design) for slug, design in DESIGNS.items()}
+    card_code._background.cache_clear()
+    warm_backgrounds(DESIGNS)
+    measured = card_code._background.cache_info().misses
+    child = os.fork()
+    if child == 0:  # what an RQ job is: a fork of the worker, building one batch
+        for design in DESIGNS.values():
+            place_code(design, "K7QX2M9P · Q4X7K2 · 1/2", 0.881)
+        known = card_code._background.cache_info().misses == measured
+        same = all(background(d) == fresh[slug] for slug, d in DESIGNS.items())
+        os._exit(0 if known and same else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
