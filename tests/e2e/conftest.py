@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,10 +98,9 @@ class _AppSession:
         self.context.pop()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[LiveServer]:
-    """The app on SQLite and the tests' Redis database, with limits no test run can reach."""
-    folder = tmp_path_factory.mktemp("live")
+@contextmanager
+def _serve(folder: Path, redis_url: str) -> Iterator[LiveServer]:
+    """A fresh SQLite database built by the migrations, served on 127.0.0.1 in a thread."""
     database_url = f"sqlite:///{folder / 'live.sqlite3'}"
     engine = create_engine(database_url)
     upgrade_schema(engine)
@@ -119,6 +119,22 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Ite
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[LiveServer]:
+    """The app on SQLite and the tests' Redis database, with limits no test run can reach."""
+    with _serve(tmp_path_factory.mktemp("live"), redis_url) as server:
+        yield server
+
+
+@pytest.fixture
+def empty_live_server(tmp_path: Path, redis_url: str) -> Iterator[LiveServer]:
+    """A server of its own on an empty database: no campaign, no account, no demo."""
+    folder = tmp_path / "server"
+    folder.mkdir()
+    with _serve(folder, redis_url) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
