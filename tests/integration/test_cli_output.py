@@ -12,7 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def cardsapp(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def cardsapp(
+    tmp_path: Path, *args: str, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
     """Run `cardsapp ARGS` as a person would, in a fresh process."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("CARDS_", "DATABASE_URL"))}
     environ.update(
@@ -25,6 +27,7 @@ def cardsapp(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProc
     return subprocess.run(
         [sys.executable, "-c", "from cardsapp.cli import main; main()", *args],
         env=environ,
+        input=stdin,
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -53,7 +56,22 @@ def test_verbose_shows_the_log_lines_as_json(tmp_path):
 
 def test_importing_recipients_prints_one_line(tmp_path):
     assert cardsapp(tmp_path, "init-db").returncode == 0
-    made = cardsapp(tmp_path, "create-campaign", "test-cli", "--title", "Test")
+    # The campaign's address key is held by the admin who makes it (her password on stdin).
+    password = "Str0ng-Passphrase-Tulips-42\n"
+    admin = cardsapp(
+        tmp_path, "create-user", "keyholder@example.org", "--role", "admin", stdin=password
+    )
+    assert admin.returncode == 0, admin.stderr
+    made = cardsapp(
+        tmp_path,
+        "create-campaign",
+        "test-cli",
+        "--title",
+        "Test",
+        "--as",
+        "keyholder@example.org",
+        stdin=password,
+    )
     assert made.returncode == 0, made.stderr
     people = tmp_path / "people.csv"
     people.write_text(
