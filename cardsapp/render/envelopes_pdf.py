@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 
-from cardsapp.render.fonts import register_reportlab_fonts, reportlab_font_name
+from cardsapp.render.fonts import reportlab_font_name
 from cardsapp.render.labels_pdf import (
     ADDRESS_FONT,
     CODE_COLOUR,
@@ -23,6 +22,7 @@ from cardsapp.render.labels_pdf import (
     CODE_PT,
     LINE_SPACING,
     LabelItem,
+    address_canvas,
     fit_address,
 )
 
@@ -61,16 +61,8 @@ def render_envelopes_pdf(
     title: str = "Envelopes",
 ) -> int:
     """Write one page per envelope to `target` (in memory); return the number of pages."""
-    register_reportlab_fonts()
     size = ENVELOPES[size_name]
-    canvas = Canvas(
-        target,
-        pagesize=(size.width * mm, size.height * mm),
-        invariant=1,
-        initialFontName=reportlab_font_name(ADDRESS_FONT),
-    )
-    canvas.setTitle(title)
-    canvas.setCreator("cardsapp")
+    canvas = address_canvas(target, size.width, size.height, title)
     face = reportlab_font_name(ADDRESS_FONT)
     x, y, w, h = size.address_box(offset_mm)
     pages = 0

@@ -180,6 +180,20 @@ def address_fits(lines: Sequence[str]) -> bool:
     return all(fit_address(lines, *address_area(sheet)).fits for sheet in SHEETS.values())
 
 
+def address_canvas(target: BinaryIO, width_mm: float, height_mm: float, title: str) -> Canvas:
+    """A canvas for pages of addresses (labels, envelopes), with the address font registered."""
+    register_reportlab_fonts()
+    canvas = Canvas(
+        target,
+        pagesize=(width_mm * mm, height_mm * mm),
+        invariant=1,
+        initialFontName=reportlab_font_name(ADDRESS_FONT),
+    )
+    canvas.setTitle(title)
+    canvas.setCreator("cardsapp")
+    return canvas
+
+
 def render_labels_pdf(
     target: BinaryIO,
     labels: Iterable[LabelItem],
@@ -188,16 +202,8 @@ def render_labels_pdf(
     title: str = "Labels",
 ) -> int:
     """Write the labels PDF to `target` (in memory); return the number of sheets."""
-    register_reportlab_fonts()
     sheet = SHEETS[sheet_name]
-    canvas = Canvas(
-        target,
-        pagesize=(sheet.page_w * mm, sheet.page_h * mm),
-        invariant=1,
-        initialFontName=reportlab_font_name(ADDRESS_FONT),
-    )
-    canvas.setTitle(title)
-    canvas.setCreator("cardsapp")
+    canvas = address_canvas(target, sheet.page_w, sheet.page_h, title)
     face = reportlab_font_name(ADDRESS_FONT)
     code_face = reportlab_font_name(CODE_FONT)
     pad = sheet.padding

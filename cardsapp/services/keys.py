@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from cardsapp.crypto.address import AddressKeyError, is_sealed, new_key_pair, seal_address
+from cardsapp.crypto.address import (
+    AddressKeyError,
+    PostalAddress,
+    is_sealed,
+    new_key_pair,
+    seal_address,
+)
 from cardsapp.crypto.fernet import AddressBox
 from cardsapp.crypto.memory import wipe
 from cardsapp.crypto.wrapping import DEFAULT_COST, KdfCost
@@ -52,26 +59,15 @@ def rotate_campaign_key(
 ) -> Rotation:
     """A new key pair: every address re-sealed, every keyholder's slot and the recovery slot
     made again for the new key. One transaction: the caller commits (or nothing changed)."""
+
+    def open_sealed(token: bytes) -> PostalAddress:
+        if not is_sealed(token):
+            raise OldTokensLeft("run `cardsapp migrate-addresses` first")
+        return key.open(token)
+
     public, private = new_key_pair()
-    resealed, last_id = 0, 0
     try:
-        while rows := _tokens(session, key.campaign_id, last_id):
-            for recipient_id, token in rows:
-                if not is_sealed(token):
-                    raise OldTokensLeft("run `cardsapp migrate-addresses` first")
-                address = key.open(token)
-                try:
-                    sealed = seal_address(public, address)
-                finally:
-                    address.wipe()
-                session.execute(
-                    update(Recipient)
-                    .where(Recipient.id == recipient_id)
-                    .values(address_token=sealed)
-                    .execution_options(synchronize_session=False)
-                )
-                resealed += 1
-            last_id = rows[-1][0]
+        resealed = _reseal(session, key.campaign_id, public, open_sealed)
         holders = keyholders(session, key.campaign_id)
         code = install_campaign_key(session, key.campaign_id, public, private, holders, by, cost)
     finally:
@@ -83,12 +79,24 @@ def migrate_fernet_addresses(
     session: Session, box: AddressBox, campaign_id: int, public_key: bytes
 ) -> int:
     """Seal a campaign's old Fernet tokens to its public key; the caller commits."""
-    migrated, last_id = 0, 0
+    return _reseal(
+        session, campaign_id, public_key, lambda t: None if is_sealed(t) else box.open(t)
+    )
+
+
+def _reseal(
+    session: Session,
+    campaign_id: int,
+    public_key: bytes,
+    open_token: Callable[[bytes], PostalAddress | None],
+) -> int:
+    """Seal to `public_key` every address `open_token` opens (None: leave it); a count."""
+    count, last_id = 0, 0
     while rows := _tokens(session, campaign_id, last_id):
         for recipient_id, token in rows:
-            if is_sealed(token):
+            address = open_token(token)
+            if address is None:
                 continue
-            address = box.open(token)
             try:
                 sealed = seal_address(public_key, address)
             finally:
@@ -99,9 +107,9 @@ def migrate_fernet_addresses(
                 .values(address_token=sealed)
                 .execution_options(synchronize_session=False)
             )
-            migrated += 1
+            count += 1
         last_id = rows[-1][0]
-    return migrated
+    return count
 
 
 def fernet_tokens_left(session: Session) -> int:

@@ -59,6 +59,13 @@ def labels_available(batch: Batch) -> bool:
     return batch.status in (BatchStatus.READY, BatchStatus.PRINTED) and batch.purged_at is None
 
 
+def _refuse_unless_labels_available(batch: Batch) -> None:
+    if not labels_available(batch):
+        # Not built yet, or failed; or its envelopes are in the post and nobody needs the
+        # addresses again.
+        raise BatchNotReady("the batch is not ready, or already mailed")
+
+
 def label_items(session: Session, key: OpenCampaignKey, batch: Batch) -> Iterator[LabelItem]:
     """One label per envelope, in envelope order, opened with the campaign key at hand.
 
@@ -98,11 +105,7 @@ def write_labels(
     offset_mm: tuple[float, float] = (0.0, 0.0),
 ) -> int:
     """Render a batch's labels into `target` (in memory), with its campaign's key opened."""
-    if batch.status in (BatchStatus.BUILDING, BatchStatus.FAILED):
-        raise BatchNotReady("the batch is not ready")
-    if not labels_available(batch):
-        # Once the envelopes are in the post nobody needs their addresses again.
-        raise BatchNotReady("the batch is mailed: its labels are gone")
+    _refuse_unless_labels_available(batch)
     return render_labels_pdf(
         target,  # type: ignore[arg-type]
         label_items(session, key, batch),
@@ -121,8 +124,7 @@ def write_envelopes(
     offset_mm: tuple[float, float] = (0.0, 0.0),
 ) -> int:
     """Render a batch's envelopes (C6 or DL) into `target`, from the labels' addresses."""
-    if not labels_available(batch):
-        raise BatchNotReady("the batch is not ready, or mailed")
+    _refuse_unless_labels_available(batch)
     return render_envelopes_pdf(
         target,  # type: ignore[arg-type]
         label_items(session, key, batch),
