@@ -53,9 +53,10 @@ def wrong_password_message() -> str:
     )
 
 
-def check_typed_password(user: User, password: str) -> None:
-    """Check the password typed now (throttled and audited like a login); KeyRefused if wrong."""
-    result = check_password(db.session, user, password)
+def password_confirmed(user: User, password: str, known_browser: bool = False) -> bool:
+    """Whether a signed-in account typed its password right; a wrong one is throttled like a
+    login and written to the audit log (committed at once, whatever the request does next)."""
+    result = check_password(db.session, user, password, known_browser=known_browser)
     if not result.ok:
         record_event(
             db.session,
@@ -65,6 +66,12 @@ def check_typed_password(user: User, password: str) -> None:
             outcome=result.outcome.value,
         )
         db.session.commit()
+    return result.ok
+
+
+def check_typed_password(user: User, password: str) -> None:
+    """Check the password typed now (throttled and audited like a login); KeyRefused if wrong."""
+    if not password_confirmed(user, password):
         raise KeyRefused(wrong_password_message())
     ensure_personal_key(db.session, user, password, kdf_cost())
 

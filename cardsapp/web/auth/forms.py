@@ -29,7 +29,9 @@ class CodeForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(_l("Enter the code.")), Length(max=20)])
 
 
-class InviteForm(FlaskForm):
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice."""
+
     password = PasswordField(
         _l("New password"),
         validators=[
@@ -47,23 +49,14 @@ class InviteForm(FlaskForm):
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class InviteForm(NewPasswordForm):
+    """The invited account's first password."""
+
+
+class PasswordChangeForm(NewPasswordForm):
+    """One's own password changed: the current one, then the new one twice."""
+
     current = PasswordField(
         _l("Current password"),
         validators=[DataRequired(_l("Enter your current password.")), Length(max=1000)],
-    )
-    password = PasswordField(
-        _l("New password"),
-        validators=[
-            DataRequired(_l("Choose a password.")),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=1000,
-                message=_l("Use at least %(num)d characters.", num=MIN_PASSWORD_LENGTH),
-            ),
-        ],
-    )
-    confirm = PasswordField(
-        _l("The same password again"),
-        validators=[EqualTo("password", message=_l("The two passwords are not the same."))],
     )

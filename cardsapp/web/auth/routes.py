@@ -36,7 +36,7 @@ from cardsapp.services.users import (
 from cardsapp.web.access import SEEN_AT, StaffUser, mark_password_entered, safe_next
 from cardsapp.web.auth import bp
 from cardsapp.web.auth.forms import CodeForm, InviteForm, LoginForm, ReauthForm
-from cardsapp.web.keys import kdf_cost
+from cardsapp.web.keys import kdf_cost, password_confirmed, wrong_password_message
 
 KNOWN_BROWSER_COOKIE = "cardsapp_known"
 KNOWN_BROWSER_DAYS = 180
@@ -62,15 +62,6 @@ def staff_home(user: User) -> str:
     if Role.ADMIN in user.roles:
         return url_for("admin.overview")
     return "/batches"
-
-
-def _wrong_login_message() -> str:
-    # The same words for a wrong password, an unknown e-mail and a locked account, so the page
-    # tells a guesser nothing about which accounts exist.
-    return _(
-        "The e-mail or the password is wrong. After several wrong tries an account is "
-        "locked for a while; please wait and try again."
-    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -104,7 +95,7 @@ def login() -> Response | str | tuple[str, int]:
             outcome=result.outcome.value,
         )
         db.session.commit()
-        return render_template("auth/login.html", form=form, error=_wrong_login_message()), 200
+        return render_template("auth/login.html", form=form, error=wrong_password_message()), 200
     user = result.user
     target = safe_next(request.args.get("next"), staff_home(user))
     # A keyholder-to-be gets her personal key pair the first time she logs in: only here, and
@@ -258,18 +249,9 @@ def reauth() -> Response | str:
         return render_template("auth/reauth.html", form=form, target=target)
     user = current_user.user
     # The account is signed in here: its failures count with its own browsers'.
-    result = check_password(db.session, user, form.password.data or "", known_browser=True)
-    if not result.ok:
-        record_event(
-            db.session,
-            user.id,
-            AuditAction.REAUTH_FAILED,
-            f"user:{user.id}",
-            outcome=result.outcome.value,
-        )
-        db.session.commit()
+    if not password_confirmed(user, form.password.data or "", known_browser=True):
         return render_template(
-            "auth/reauth.html", form=form, target=target, error=_wrong_login_message()
+            "auth/reauth.html", form=form, target=target, error=wrong_password_message()
         )
     record_event(db.session, user.id, AuditAction.REAUTH, f"user:{user.id}")
     db.session.commit()
