@@ -62,8 +62,8 @@ def create_campaign_command(
     """
     from contextlib import ExitStack
 
-    from cardsapp.cli import design_slugs
     from cardsapp.cli_keys import opened_key, show_recovery_code, verified_keyholder
+    from cardsapp.render.designs import readable_designs
     from cardsapp.services.audit import AuditAction, record_event
     from cardsapp.services.campaign_lifecycle import CampaignError, NewCampaign, create_campaign
     from cardsapp.services.campaigns import campaign_by_slug
@@ -92,7 +92,7 @@ def create_campaign_command(
             campaign, code = create_campaign(
                 db.session,
                 new,
-                design_slugs(),
+                list(readable_designs(config.designs_dir)),
                 source_key,
                 [holder] if holder else [],
                 config.kdf_cost,

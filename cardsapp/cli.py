@@ -123,12 +123,6 @@ def healthcheck_command(url: str | None, wait_seconds: int) -> None:
     click.echo("healthy")
 
 
-def design_slugs() -> list[str]:
-    """The slugs of the designs shipped in card_designs/."""
-    folder = current_app.extensions["cardsapp.config"].designs_dir
-    return sorted(p.parent.name for p in folder.glob("*/design.toml"))
-
-
 def chosen_campaign(slug: str | None) -> Campaign:
     """The campaign --campaign names; without it, the only one not archived; else an error."""
     from cardsapp.services.campaigns import campaign_by_slug, sole_active_campaign
@@ -167,6 +161,7 @@ def init_db_command(wait_seconds: int) -> None:
 @with_appcontext
 def demo_command(remove: bool) -> None:
     """Fill an empty database with a demo campaign, recipients and staff (or remove them)."""
+    from cardsapp.render.designs import readable_designs
     from cardsapp.services.demo import DemoRefused, fill_demo, remove_demo
 
     config = current_app.extensions["cardsapp.config"]
@@ -181,7 +176,7 @@ def demo_command(remove: bool) -> None:
     if config.env == "production":
         raise click.ClickException("The demo is refused in production (CARDS_ENV=production).")
     try:
-        logins = fill_demo(db.session, design_slugs(), config.kdf_cost)
+        logins = fill_demo(db.session, list(readable_designs(config.designs_dir)), config.kdf_cost)
     except DemoRefused as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()

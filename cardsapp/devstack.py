@@ -25,13 +25,13 @@ DEMO_LOGINS = "demo-logins.txt"
 
 def _prepare_database(config: Config) -> str:
     """init-db, and demo data on first use; returns the demo logins text."""
-    from cardsapp.cli import design_slugs
+    from cardsapp.render.designs import readable_designs
     from cardsapp.services.demo import fill_demo
 
     upgrade_schema(db.engine)
     logins_file = config.instance_path / DEMO_LOGINS
     if not db.session.scalar(select(func.count(Campaign.id))):
-        logins = fill_demo(db.session, design_slugs(), config.kdf_cost)
+        logins = fill_demo(db.session, list(readable_designs(config.designs_dir)), config.kdf_cost)
         db.session.commit()
         logins_file.write_text(
             "".join(f"  {x.role.value:<10} {x.email:<26} {x.password}\n" for x in logins)

@@ -302,3 +302,12 @@ def _resolved(directory: Path) -> Path:
 def designs(directory: Path | None = None) -> dict[str, Design]:
     """The shipped designs (or those under `directory`), loaded once per process."""
     return dict(_cached(_resolved(Path(directory or DESIGNS_DIR))))
+
+
+def readable_designs(directory: Path | None = None) -> dict[str, Design]:
+    """The designs, or none when the folder cannot be read: a staff page or command still
+    answers, and says there is nothing to offer."""
+    try:
+        return designs(directory)
+    except (DesignError, OSError):
+        return {}

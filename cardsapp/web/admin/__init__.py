@@ -22,12 +22,9 @@ def me() -> User:
 
 def available_designs() -> list[str]:
     """The slugs of the designs this server has."""
-    from cardsapp.render.designs import DesignError, designs
+    from cardsapp.render.designs import readable_designs
 
-    try:
-        return list(designs(current_app.extensions["cardsapp.config"].designs_dir))
-    except (DesignError, OSError):
-        return []
+    return list(readable_designs(current_app.extensions["cardsapp.config"].designs_dir))
 
 
 def campaign_from_request() -> Campaign | None:

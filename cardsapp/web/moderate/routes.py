@@ -68,12 +68,9 @@ def _marked(text: str, flags: list[dict], field: str, labels: dict[str, str]) ->
 
 
 def _designs() -> dict[str, Design]:
-    from cardsapp.render.designs import DesignError, designs
+    from cardsapp.render.designs import readable_designs
 
-    try:
-        return dict(designs(current_app.extensions["cardsapp.config"].designs_dir))
-    except (DesignError, OSError):
-        return {}
+    return readable_designs(current_app.extensions["cardsapp.config"].designs_dir)
 
 
 def _shown() -> tuple[Campaign | None, list[Campaign]]:
