@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
@@ -112,9 +112,7 @@ def new_campaign() -> Response | str:
 @bp.route("/campaigns/<int:campaign_id>/move", methods=["GET", "POST"])
 def move(campaign_id: int) -> Response | str:
     """GET: ask to confirm the action; POST: do it. Works without JavaScript."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
+    campaign = db.get_or_404(Campaign, campaign_id)
     action = request.values.get("action", "")
     if action not in ACTIONS:
         if request.method == "POST":

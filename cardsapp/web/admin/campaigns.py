@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -56,9 +56,7 @@ def _from_local(value: datetime, campaign: Campaign) -> datetime:
 @bp.route("/campaigns/<int:campaign_id>", methods=["GET", "POST"])
 def campaign_settings(campaign_id: int) -> Response | str:
     """Dates, texts in three languages, limits, watch words and designs."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
+    campaign = db.get_or_404(Campaign, campaign_id)
     available = available_designs()
     form = CampaignForm()
     offered = sorted({*available, *campaign.designs})

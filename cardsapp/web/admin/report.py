@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template
+from flask import Response, render_template
 
 from cardsapp.extensions import db
 from cardsapp.models import Campaign
@@ -12,17 +12,10 @@ from cardsapp.services.campaigns import campaign_phase
 from cardsapp.web.admin import bp
 
 
-def _campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
-
-
 @bp.get("/campaigns/<int:campaign_id>/report")
 def report(campaign_id: int) -> str:
     """Participants, cards by status, design, language and day, batches, cards per recipient."""
-    campaign = _campaign(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     return render_template(
         "admin/report.html",
         campaign=campaign,
@@ -35,7 +28,7 @@ def report(campaign_id: int) -> str:
 @bp.get("/campaigns/<int:campaign_id>/report.csv")
 def report_download(campaign_id: int) -> Response:
     """The same figures as CSV (recipients by public id only)."""
-    campaign = _campaign(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     response = Response(
         report_csv(campaign_report(db.session, campaign)), mimetype="text/csv; charset=utf-8"
     )
